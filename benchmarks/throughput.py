@@ -1,0 +1,158 @@
+"""Throughput of the engine in present member-days per second, and peak memory.
+
+For the minimal scenario (benchmarks/minimal.yaml) and scenarios/baseline.yaml (with its
+arrivals and messaging), at 10^4, 10^5 and 10^6 initial members over 90 days, and for
+the per-agent reference (sim.reference) on the minimal scenario. Member-days are the
+sum of the daily ``members`` column (members present each day, summed over days and
+groups). Only ``run()`` is timed; construction is reported separately. Each
+configuration runs in a fresh subprocess (all its repeats there), which reports its
+peak RSS (``ru_maxrss``) as JSON. Prints a table and writes benchmarks/out/throughput.json.
+
+    python benchmarks/throughput.py            # full (about 2 minutes on 2 cores)
+    python benchmarks/throughput.py --quick    # smoke run (about 20 seconds)
+"""
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = {"minimal": ROOT / "benchmarks" / "minimal.yaml", "baseline": ROOT / "scenarios" / "baseline.yaml"}
+DAYS = 90
+REF_BUDGET_S = 120.0  # run the reference at 10^5 only if its estimated time is below this
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kilobytes
+
+
+def one(cfg: dict) -> dict:
+    """Run one configuration ``repeats`` times in this process; returns timings and RSS."""
+    import sim
+    from sim.reference import ReferenceModel
+
+    scenario = sim.load_scenario(SCENARIOS[cfg["scenario"]],
+                                 [f"recruitment.initial_members={cfg['n']}", f"days={cfg['days']}"])
+    rss_start = peak_rss_mb()
+    build, run, member_days = [], [], []
+    for r in range(cfg["repeats"]):
+        t0 = time.perf_counter()
+        if cfg["engine"] == "vectorised":
+            model = sim.CommunityModel(scenario, replication=r)
+        else:
+            model = ReferenceModel(scenario, seed=[scenario.seed, r])
+        t1 = time.perf_counter()
+        model.run()
+        t2 = time.perf_counter()
+        daily = model.recorder.daily() if cfg["engine"] == "vectorised" else model.daily()
+        build.append(t1 - t0)
+        run.append(t2 - t1)
+        member_days.append(int(daily["members"].sum()))
+        del model, daily
+        gc.collect()
+    return {**cfg, "build_s": build, "run_s": run, "member_days": member_days,
+            "rss_start_mb": rss_start, "peak_rss_mb": peak_rss_mb()}
+
+
+def spawn(cfg: dict) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--one", json.dumps(cfg)],
+                         capture_output=True, text=True, cwd=ROOT)
+    if out.returncode:
+        raise SystemExit(f"configuration {cfg} failed:\n{out.stderr}")
+    res = json.loads(out.stdout.strip().splitlines()[-1])
+    rates = [md / s for md, s in zip(res["member_days"], res["run_s"])]
+    res.update(rate_median=statistics.median(rates), rate_min=min(rates), rate_max=max(rates),
+               run_median_s=statistics.median(res["run_s"]), build_median_s=statistics.median(res["build_s"]))
+    return res
+
+
+def machine() -> dict:
+    import mesa
+    import numpy
+
+    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
+               platform.processor()) if Path("/proc/cpuinfo").exists() else platform.processor()
+    return {"cpus": os.cpu_count(), "cpu": cpu, "python": platform.python_version(), "numpy": numpy.__version__,
+            "mesa": mesa.__version__, "platform": platform.platform(), "load_avg_start": os.getloadavg()}
+
+
+def row(r: dict) -> str:
+    rng = f"[{r['rate_min'] / 1e6:.2f}-{r['rate_max'] / 1e6:.2f}]"
+    runs = f"{r['run_median_s']:.2f} [{min(r['run_s']):.2f}-{max(r['run_s']):.2f}]"
+    return (f"{r['scenario']:<9}{r['engine']:<11}{r['n']:>9,}{len(r['run_s']):>4}  {r['build_median_s']:>8.2f}"
+            f"  {runs:>22}  {statistics.median(r['member_days']):>13,.0f}  {r['rate_median'] / 1e6:>8.3f} {rng:<13}"
+            f"{r['peak_rss_mb']:>8.0f}{r['rss_start_mb']:>8.0f}")
+
+
+HEADER = (f"{'scenario':<9}{'engine':<11}{'members':>9}{'rep':>4}  {'build s':>8}  {'run s median [range]':>22}"
+          f"  {'member-days':>13}  {'M md/s':>8} {'[range]':<13}{'RSS MB':>8}{'import':>8}")
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="smoke run: 10^4 and 10^5 members, one repeat")
+    ap.add_argument("--out", type=Path, default=None, help="JSON output (default benchmarks/out/throughput[-quick].json)")
+    ap.add_argument("--one", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.one:
+        print(json.dumps(one(json.loads(args.one))))
+        return
+
+    sizes = {10_000: 1, 100_000: 1} if args.quick else {10_000: 5, 100_000: 3, 1_000_000: 3}
+    info = machine()
+    print("machine: {cpus} cpus ({cpu}), python {python}, numpy {numpy}, mesa {mesa}; load avg at start "
+          "{load_avg_start[0]:.2f}".format(**info))
+    print(f"{DAYS} days; throughput in million present member-days per second of run(); "
+          "RSS = peak resident set of the configuration's process (import: after imports, before the first model)\n")
+    print(HEADER)
+    results = []
+    for name in SCENARIOS:
+        for n, repeats in sizes.items():
+            results.append(spawn({"scenario": name, "engine": "vectorised", "n": n, "days": DAYS, "repeats": repeats}))
+            print(row(results[-1]), flush=True)
+
+    ref_repeats = 1 if args.quick else 3
+    ref = [spawn({"scenario": "minimal", "engine": "reference", "n": 10_000, "days": DAYS, "repeats": ref_repeats})]
+    print(row(ref[-1]), flush=True)
+    estimate = 10 * (ref[0]["run_median_s"] + ref[0]["build_median_s"])
+    notes = []
+    if args.quick:
+        notes.append(f"reference at 10^5 skipped (--quick; estimated {estimate:.0f} s)")
+    elif estimate < REF_BUDGET_S:
+        ref.append(spawn({"scenario": "minimal", "engine": "reference", "n": 100_000, "days": DAYS, "repeats": 1}))
+        print(row(ref[-1]), flush=True)
+    else:
+        notes.append(f"reference at 10^5 skipped: estimated {estimate:.0f} s > {REF_BUDGET_S:.0f} s")
+
+    print()
+    print("(the vectorised model places and draws its initial members on day 0, inside run(); "
+          "the reference creates its agents at construction)")
+    ratios = {}
+    for r in ref:
+        vec = next(v for v in results if v["scenario"] == "minimal" and v["n"] == r["n"])
+        ratios[r["n"]] = vec["rate_median"] / r["rate_median"]
+        total = (r["run_median_s"] + r["build_median_s"]) / (vec["run_median_s"] + vec["build_median_s"])
+        print(f"speed ratio vectorised / per-agent, minimal scenario, {r['n']:,} members: {ratios[r['n']]:.0f}x "
+              f"({vec['rate_median'] / 1e6:.3f} vs {r['rate_median'] / 1e6:.4f} M member-days/s of run()); "
+              f"{total:.0f}x counting construction")
+    for note in notes:
+        print(note)
+
+    out = args.out or ROOT / "benchmarks" / "out" / ("throughput-quick.json" if args.quick else "throughput.json")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"machine": info, "days": DAYS, "quick": args.quick, "vectorised": results,
+                               "reference": ref, "speed_ratio": ratios, "notes": notes}, indent=2) + "\n")
+    print(f"\nwritten {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,298 @@
+"""Member rules: every member's daily choices, drawn at once as vectorised log-odds.
+
+Each day, for the members present, in this order:
+
+1. **see** – who looks at the group: engaged (not lapsed) members get notifications;
+   muted members look only on days they open the group (``muting.open_probability``).
+2. **post** – log-odds = trait ``activity`` + contagion + value content + strategy terms.
+3. **lapse** – go silent for good (zombie member; they stay but never post or read):
+   trait ``lapse`` − contagion − value content − trust + terms. Posting today protects.
+4. **mute** – set do-not-disturb: logit(``muting.base``) + fatigue + terms. Absorbing.
+5. **buy** – only members who saw the group on a day with a product push:
+   trait ``purchase`` + trust + push response + terms.
+6. **leave** – quit the group: trait ``leave`` + fatigue − trust + terms.
+7. **update** fatigue and trust from what each member saw.
+
+Every block below is one mechanism, with its effect on each choice as a coefficient
+(log-odds), a seed claim, and an ``enabled`` switch; switched off, it adds nothing.
+"Liveliness" is L_g = ln((s_g + floor) / (reference_share + floor)), where s_g is the
+share of group g's members who posted yesterday (shill posts count as posts): 0 on an
+ordinary day, negative in a quiet group, positive in a lively one.
+"""
+from __future__ import annotations
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from .day import Day
+from .streams import hash_uniform, hash_words
+
+
+class Mechanism(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    enabled: bool = True
+
+
+class Contagion(Mechanism):
+    """Activity is contagious (seeds 000, 001; Qiu et al. 2016 on group lifetimes):
+    members post more, and drift into silence less, where others posted yesterday.
+    A quiet group spirals into silence; a lively one sustains itself.
+    Adds ``post``·social·L_g to posting and −``lapse``·social·L_g to lapsing."""
+    post: float = Field(0.5, ge=0, description="log-odds of posting per unit of liveliness")
+    lapse: float = Field(2.5, ge=0, description="log-odds of lapsing per unit of silence")
+    reference_share: float = Field(0.05, gt=0, lt=1, description="share posting on an ordinary day (L = 0)")
+    floor: float = Field(0.005, gt=0, lt=1, description="keeps L finite in a silent group")
+
+
+class Content(Mechanism):
+    """Value content keeps people (seeds 000, 001, 003, 004): useful operator messages
+    start conversations and give a reason to keep reading. With V_g the reach-weighted
+    value messages of the day, adds ``post``·ln(1+V_g) to posting and −``lapse``·ln(1+V_g)
+    to lapsing (diminishing returns). The lapse effect is strong on purpose: muting keeps
+    accumulating over a year, and only a reason to keep reading lets a well-run group
+    outlast that (seed 004: well-run groups live a year or more); at 2.0, half of 12 runs of
+    ``scenarios/well_run.yaml`` were under 1% posting a day by the end of the year."""
+    post: float = Field(0.5, ge=0, description="log-odds of posting per ln(1 + value messages)")
+    lapse: float = Field(2.5, ge=0, description="log-odds against lapsing per ln(1 + value messages)")
+
+
+class Fatigue(Mechanism):
+    """Annoyance from operator messages (seed 000: 'post too much and you are a spammer';
+    Gupta et al. 2016: complaints grow faster than volume). Today's load is
+    ads + ``value_weight``·value messages (notifications, any hour); a muted member takes
+    ``muted_share`` of it. Fatigue_t+1 = ``decay``·fatigue_t + max(0, load − tolerance_i),
+    in messages over tolerance. Adds ``leave``·fatigue and ``mute``·fatigue."""
+    value_weight: float = Field(0.5, ge=0, description="annoyance of a value message relative to an ad")
+    muted_share: float = Field(0.1, ge=0, le=1, description="share of the load a muted member still feels")
+    decay: float = Field(0.8, ge=0, lt=1, description="share of fatigue left the next day")
+    leave: float = Field(0.5, ge=0, description="log-odds of leaving per unit fatigue")
+    mute: float = Field(0.8, ge=0, description="log-odds of muting per unit fatigue")
+
+
+class Muting(Mechanism):
+    """Do-not-disturb (消息免打扰, seeds 000, 001): muting removes notifications, so
+    annoyance stops but so does exposure (group folding). Daily hazard
+    logit(``base``) + fatigue; a muted member opens the group with ``open_probability``."""
+    base: float = Field(0.002, ge=0, le=1, description="daily probability of muting without fatigue")
+    open_probability: float = Field(0.15, ge=0, le=1, description="daily probability a muted member looks")
+
+
+class Trust(Mechanism):
+    """Trust in the group, a stock in [0, 1] (seed 004: conversion is a chain of trust;
+    value keeps people, ads wear it down). For members who saw the group:
+    trust += ``gain``·V·(1 − trust) − ``ad_loss``·ads·trust; every day trust ×= 1 − ``forgetting``.
+    Adds −``leave``·trust, −``lapse``·trust and +``buy``·trust."""
+    initial: float = Field(0.2, ge=0, le=1)
+    gain: float = Field(0.03, ge=0, description="per reach-weighted value message")
+    ad_loss: float = Field(0.01, ge=0, description="per ad seen")
+    forgetting: float = Field(0.01, ge=0, le=1, description="daily decay")
+    leave: float = Field(1.5, ge=0, description="log-odds against leaving at full trust")
+    lapse: float = Field(1.5, ge=0, description="log-odds against lapsing at full trust")
+    buy: float = Field(2.0, ge=0, description="log-odds of buying at full trust")
+
+
+class Purchase(Mechanism):
+    """Buying from product pushes (推品, seeds 001, 004): a member who saw the group on a
+    day with pushes buys with log-odds trait purchase + ``push_response``·ln(A_g) + trust,
+    A_g the reach-weighted pushes (1 push at the peak hour: A = 1)."""
+    push_response: float = Field(0.5, ge=0, description="log-odds per ln(reach-weighted pushes)")
+    order_value: float = Field(99.0, ge=0, description="CNY per order")
+
+
+class Behavior(BaseModel):
+    """All member rules of a scenario (``behavior:`` in the file)."""
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    contagion: Contagion = Contagion()
+    content: Content = Content()
+    fatigue: Fatigue = Fatigue()
+    muting: Muting = Muting()
+    trust: Trust = Trust()
+    purchase: Purchase = Purchase()
+    lapse: Mechanism = Field(Mechanism(), description="members can lapse (go silent for good)")
+    leaving: Mechanism = Field(Mechanism(), description="members can quit the group")
+
+
+def logit(p: float) -> float:
+    p = min(max(p, 1e-9), 1 - 1e-9)
+    return float(np.log(p / (1 - p)))
+
+
+class Scratch:
+    """Reusable work arrays, so the daily rules do not allocate (and page-fault) anew."""
+
+    def __init__(self):
+        self._buffers: dict[tuple[str, type], np.ndarray] = {}
+
+    def get(self, name: str, dtype, n: int) -> np.ndarray:
+        buf = self._buffers.get((name, dtype))
+        if buf is None or len(buf) < n:
+            buf = np.empty(max(n, 2 * len(buf) if buf is not None else n), dtype)
+            self._buffers[(name, dtype)] = buf
+        return buf[:n]
+
+
+class Rules:
+    """The member rules of one model, applied to one ``Day`` at a time.
+
+    A choice with log-odds z = base_i + group_g + member_i is drawn in odds space, with
+    no per-member exp unless member terms exist: u < sigmoid(z) exactly when
+    u < odds·(1 − u), odds = e^z = base odds_i · e^group_g · e^member_i.
+    u has 23 random bits (probabilities are resolved to about 1e-7).
+    """
+
+    def __init__(self, behavior: Behavior, streams, uniform_social: bool):
+        self.b = behavior
+        self.streams = streams
+        self.uniform_social = uniform_social
+        self.scratch = Scratch()
+
+    def _chance(self, purpose: str, day: Day, base_odds: np.ndarray | None, group_z: np.ndarray,
+                member_z: np.ndarray | None = None) -> np.ndarray:
+        """One Bernoulli draw per live row from ``purpose``'s stream (see class docstring)."""
+        m, sc = day.members, self.scratch
+        g_terms, m_terms = day.terms(purpose)
+        if g_terms is not None:
+            group_z = group_z + g_terms
+        odds = m.per_member(np.exp(group_z))
+        if base_odds is not None:
+            odds *= base_odds
+        if m_terms is not None:
+            member_z = m_terms if member_z is None else member_z + m_terms
+        if member_z is not None:
+            odds *= np.exp(member_z)
+        words = hash_words(m.uid, self.streams.key(purpose, day.t),
+                           out=sc.get("words", np.uint32, m.n), tmp=sc.get("tmp", np.uint32, m.n))
+        words >>= np.uint32(9)
+        words |= np.uint32(0x3F800000)        # float32 bits of 1 + u, u in [0, 1)
+        one_plus_u = words.view(np.float32)
+        rest = sc.get("rest", np.float32, m.n)
+        np.subtract(np.float32(2.0), one_plus_u, out=rest)  # 1 - u
+        rest *= odds
+        one_plus_u -= np.float32(1.0)
+        return np.less(one_plus_u, rest)
+
+    def apply(self, day: Day) -> None:
+        b, m, t = self.b, day.members, day.t
+        n, groups = m.n, day.groups
+        present = m.present
+        engaged = present & (m.lapsed_day < 0) if b.lapse.enabled else present
+        zeros = np.zeros(groups.count)
+        social = None if self.uniform_social else m.social
+
+        # 1. see
+        c = b.contagion
+        live = np.log((groups.post_share + c.floor) / (c.reference_share + c.floor)) if c.enabled else zeros
+        seen = engaged
+        if b.muting.enabled and m.muted.any():
+            seen = engaged.copy()
+            muted_rows = np.flatnonzero(engaged & m.muted)
+            u = hash_uniform(m.uid[muted_rows], self.streams.key("open", t))
+            seen[muted_rows] = u < b.muting.open_probability
+        day.seen = seen
+
+        value = np.log1p(day.value_reach) if b.content.enabled else zeros
+        # 2. post
+        if social is None:
+            posted = self._chance("post", day, m.post_odds, b.content.post * value + c.post * live)
+        else:
+            posted = self._chance("post", day, m.post_odds, b.content.post * value,
+                                  social * m.per_member(c.post * live))
+        posted &= seen
+        day.posted = posted
+
+        # 3. lapse
+        if b.lapse.enabled:
+            member = -np.float32(b.trust.lapse) * m.trust if b.trust.enabled else None
+            group = -b.content.lapse * value
+            if social is None:
+                group = group - c.lapse * live
+            else:
+                extra = -social * m.per_member(c.lapse * live)
+                member = extra if member is None else member + extra
+            lapsing = self._chance("lapse", day, m.lapse_odds, group, member)
+            lapsing &= engaged
+            lapsing &= ~posted
+            np.copyto(m.lapsed_day, t, where=lapsing)
+
+        # 4. mute
+        if b.muting.enabled:
+            member = np.float32(b.fatigue.mute) * m.fatigue if b.fatigue.enabled else None
+            muting = self._chance("mute", day, None, np.full(groups.count, logit(b.muting.base)), member)
+            muting &= present
+            np.logical_or(m.muted, muting, out=m.muted)
+
+        # 5. buy
+        day.bought = np.zeros(n, bool)
+        pushed = day.ad_reach > 0
+        if b.purchase.enabled and pushed.any():
+            group = np.log(np.maximum(day.ad_reach, 1e-12)) * b.purchase.push_response
+            member = np.float32(b.trust.buy) * m.trust if b.trust.enabled else None
+            bought = self._chance("buy", day, m.buy_odds, group, member)
+            bought &= seen
+            if not pushed.all():
+                bought &= m.per_member(pushed, bool)
+            day.bought = bought
+            m.purchases[bought] += 1
+
+        # 6. leave
+        if b.leaving.enabled:
+            member = None
+            if b.fatigue.enabled and m.fatigue.any():
+                member = np.float32(b.fatigue.leave) * m.fatigue
+            if b.trust.enabled:
+                distrust = -np.float32(b.trust.leave) * m.trust
+                member = distrust if member is None else member + distrust
+            leaving = self._chance("leave", day, m.leave_odds, zeros, member)
+            leaving &= present
+            day.leaving = leaving
+        else:
+            day.leaving = np.zeros(n, bool)
+
+        # 7. update: active = posted, or looked at a group that had any message today
+        day.posts_by_group = m.count_by_group(posted)
+        talk = (day.operator_msgs + day.shill_posts > 0) | (day.posts_by_group > 0)
+        active = seen & m.per_member(talk, bool) if not talk.all() else seen  # posted ⊆ seen
+        np.copyto(m.last_active, t, where=active)
+        day.active = active
+        self._update_fatigue(day)
+        self._update_trust(day, seen)
+
+    def _update_fatigue(self, day: Day) -> None:
+        f = self.b.fatigue
+        if not f.enabled:
+            return
+        m = day.members
+        load_g = day.ad_msgs + f.value_weight * day.value_msgs
+        if not load_g.any() and not m.fatigue.any():
+            return
+        load = m.per_member(load_g)
+        if self.b.muting.enabled:
+            np.multiply(load, np.float32(f.muted_share), out=load, where=m.muted)
+        load -= m.tolerance
+        np.maximum(load, 0, out=load)
+        fat = m.fatigue
+        fat *= np.float32(f.decay)
+        fat += load
+
+    def _update_trust(self, day: Day, seen: np.ndarray) -> None:
+        """trust' = (1 - forgetting)·(trust·(1 - a) + g) for members who saw the group,
+        (1 - forgetting)·trust for the others, with g = gain·V and a = g + ad_loss·ads
+        (capped at 1 per group, which keeps trust in [0, 1])."""
+        tr = self.b.trust
+        if not tr.enabled:
+            return
+        m = day.members
+        keep = np.float32(1 - tr.forgetting)
+        trust = m.trust
+        g = tr.gain * day.value_reach
+        a = np.minimum(g + tr.ad_loss * day.ad_msgs, 1.0)
+        g = np.minimum(g, a)
+        if not a.any():
+            trust *= keep
+            return
+        factor = m.per_member(keep * (1 - a))
+        np.copyto(factor, keep, where=~seen)
+        trust *= factor
+        add = m.per_member(keep * g)
+        add *= seen
+        trust += add

@@ -1,0 +1,78 @@
+"""Reading YAML safely, with the line of every key, for error messages."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from .errors import InputError
+
+
+def read_yaml(path: str | Path) -> tuple[dict, dict[tuple, int]]:
+    """(data, {key path: line}) of a YAML mapping file; duplicate keys are errors."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise InputError(str(path), "", f"cannot read the file ({e.strerror or e})") from None
+    except UnicodeDecodeError as e:
+        raise InputError(str(path), "", f"not UTF-8 text (byte {e.start}: {e.object[e.start:e.start + 1]!r})") from None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        raise InputError(str(path), "", f"not valid YAML: {problem}", mark.line + 1 if mark else None) from None
+    if not isinstance(data, dict):
+        raise InputError(str(path), "", "the file must be a YAML mapping of fields (key: value)")
+    lines: dict[tuple, int] = {}
+    _walk(node, (), lines, str(path), set())
+    return data, lines
+
+
+def _walk(node, prefix: tuple, lines: dict, source: str, walked: set) -> None:
+    lines[prefix] = node.start_mark.line + 1
+    if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+        if id(node) in walked:  # an alias of a node walked already (it may contain itself)
+            return
+        walked.add(id(node))
+    if isinstance(node, yaml.MappingNode):
+        seen = set()
+        for key_node, value_node in node.value:
+            key = key_node.value
+            if key in seen:
+                raise InputError(source, ".".join(map(str, prefix + (key,))), "the key is given twice",
+                                 key_node.start_mark.line + 1)
+            seen.add(key)
+            lines[prefix + (key,)] = key_node.start_mark.line + 1
+            _walk(value_node, prefix + (key,), lines, source, walked)
+            lines[prefix + (key,)] = key_node.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _walk(item, prefix + (i,), lines, source, walked)
+
+
+def line_of(lines: dict[tuple, int], loc: tuple) -> int | None:
+    """Line of the deepest key of ``loc`` the file has."""
+    for k in range(len(loc), -1, -1):
+        if tuple(loc[:k]) in lines:
+            return lines[tuple(loc[:k])]
+    return None
+
+
+def set_dotted(data: dict, dotted: str, raw_value: str) -> None:
+    """Apply ``--set a.b.c=value``; the value is read as YAML (numbers, lists, true)."""
+    try:
+        value = yaml.safe_load(raw_value)
+    except yaml.YAMLError:
+        value = raw_value
+    keys = dotted.split(".")
+    node = data
+    for k in keys[:-1]:
+        nxt = node.get(k) if isinstance(node, dict) else None
+        if not isinstance(nxt, dict):
+            nxt = {}
+            node[k] = nxt
+        node = nxt
+    node[keys[-1]] = value

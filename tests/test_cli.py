@@ -1,0 +1,311 @@
+"""The ``groupsim`` command, run as a user runs it: in a subprocess.
+
+Every subprocess imports the whole package (~2-3 s), so all of them are started once,
+two at a time, by the module-scoped ``procs`` fixture, and the tests read their
+results; runs are tiny (30 days, 2 replications). Further cases of bad input run
+in-process through ``sim.cli.main``.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import sim
+from sim import load_scenario
+from sim.cli import main
+from sim.results import KPIS
+
+ROOT = Path(__file__).resolve().parent.parent
+BASELINE = ROOT / "scenarios" / "baseline.yaml"
+FILES = ("daily.parquet", "summary.csv", "cohorts.parquet", "manifest.json", "overview.png")
+SMALL = ["--days", "30", "--reps", "2", "--set", "recruitment.arrivals_per_day=20"]
+MODULE = [sys.executable, "-m", "sim"]
+
+
+def _script() -> list[str]:
+    exe = Path(sys.executable).with_name("groupsim")
+    if exe.exists():
+        return [str(exe)]
+    found = shutil.which("groupsim")
+    if found is None:
+        pytest.skip("the groupsim console script is not installed")
+    return [found]
+
+
+def cli(args: list[str], cwd: Path | None = None, entry: list[str] | None = None) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "GROUPSIM_DEBUG"}
+    env["MPLBACKEND"] = "Agg"
+    return subprocess.run((entry or MODULE) + [str(a) for a in args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def one_error_line(proc: subprocess.CompletedProcess) -> str:
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1, proc.stderr
+    return lines[0]
+
+
+SENTINELS = {f: f"old {f}".encode() for f in FILES + ("notes.txt",)}
+
+
+@pytest.fixture(scope="module")
+def procs(tmp_path_factory):
+    """Every subprocess of this module, keyed by name: (CompletedProcess, folder)."""
+    base = tmp_path_factory.mktemp("cli")
+    bad = base / "bad.yaml"
+    bad.write_text("name: x\nrecruitment:\n  initial_members: 10\n  arivals_per_day: 5\n")
+    existing = base / "existing"
+    (existing / "res").mkdir(parents=True)
+    for f, data in SENTINELS.items():
+        (existing / "res" / f).write_bytes(data)
+    jobs = {  # name: (args, entry, cwd)
+        "help": (["--help"], _script(), base),
+        "help run": (["run", "--help"], MODULE, base),
+        "help validate": (["validate", "--help"], MODULE, base),
+        "validate": (["validate", BASELINE], _script(), base),
+        "validate bad": (["validate", bad], _script(), base),
+        "run bad set": (["run", BASELINE, "--set", "recruitment.join_probability=1.5", "--out", "res"], MODULE, base),
+        "reps 0": (["run", BASELINE, "--reps", "0", "--out", "res"], MODULE, base),
+        "seed -1": (["run", BASELINE, "--seed", "-1", "--out", "res"], MODULE, base),
+        "run bad into existing": (["run", bad, "--days", "5", "--out", "res"], MODULE, existing),
+    }
+    # the same command in two folders (console script), and another seed (python -m sim)
+    for name, entry, seed in (("a", _script(), "5"), ("b", _script(), "5"), ("c", MODULE, "6")):
+        jobs[name] = (["run", BASELINE, *SMALL, "--seed", seed, "--out", "res"], entry, base / name)
+    for _, _, cwd in jobs.values():
+        cwd.mkdir(exist_ok=True)
+    with ThreadPoolExecutor(max_workers=2) as pool:  # two cores: two processes at a time
+        futures = {name: pool.submit(cli, args, cwd, entry) for name, (args, entry, cwd) in jobs.items()}
+        return {name: (f.result(), jobs[name][2] / "res") for name, f in futures.items()}
+
+
+# -- help ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name, words", [
+    ("help", ["run", "validate"]),
+    ("help run", ["--reps", "--seed", "--days", "--set", "--out", "--quiet"]),
+    ("help validate", ["--set", "file"]),
+])
+def test_help(procs, name, words):
+    proc = procs[name][0]
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("usage: groupsim")
+    assert proc.stderr == ""
+    for w in words:
+        assert w in proc.stdout
+
+
+# -- validate ------------------------------------------------------------------------
+
+def test_validate_good_file_in_a_subprocess(procs):
+    proc = procs["validate"][0]
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
+    assert proc.stdout.strip() == f"{BASELINE}: ok — scenario 'baseline', {load_scenario(BASELINE).days} days, strategies: messaging"
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "scenarios").glob("*.yaml")) + [ROOT / "benchmarks" / "minimal.yaml"],
+                         ids=lambda p: p.name)
+def test_validate_every_shipped_file(path, capsys):
+    assert main(["validate", str(path)]) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith(f"{path}: ok") and err == ""
+
+
+def test_validate_applies_set(capsys):
+    assert main(["validate", str(BASELINE), "--set", "days=12", "--set", "strategies.messaging.per_day=4"]) == 0
+    assert ", 12 days," in capsys.readouterr().out
+
+
+# -- bad input -----------------------------------------------------------------------
+
+def test_bad_file_exits_2_with_one_line(procs):
+    proc = procs["validate bad"][0]
+    line = one_error_line(proc)
+    assert proc.stdout == ""
+    bad_file = procs["validate bad"][1].parent / "bad.yaml"
+    assert re.fullmatch(rf"groupsim: error: {re.escape(str(bad_file))}:4: recruitment\.arivals_per_day: "
+                        r"unknown field; did you mean 'arrivals_per_day'\? allowed: .*", line), line
+
+
+def test_bad_set_on_run_exits_2_with_one_line(procs):
+    proc, res = procs["run bad set"]
+    line = one_error_line(proc)
+    assert line.startswith(f"groupsim: error: {BASELINE}: --set recruitment.join_probability: "
+                           "recruitment.join_probability: Input should be less than or equal to 1")
+    assert proc.stdout == ""
+    assert not res.exists()
+
+
+@pytest.mark.parametrize("text, needle", [
+    (None, "cannot read the file"),
+    ("name: x\ndays: [30\n", "not valid YAML"),
+    ("- a\n- b\n", "must be a YAML mapping"),
+    ("name: !!python/object/apply:os.getcwd []\n", "not valid YAML"),
+    ("name: x\ndays: 1\ndays: 2\n", "days: the key is given twice"),
+    ("name: x\nmembers:\n  activity: {gamma: [2, 1]}\n", "members.activity: 'activity' is a probability"),
+    ("name: x\nstrategies:\n  mesaging: {}\n", "did you mean 'messaging'?"),
+    (b"name: caf\xe9\n", "not UTF-8 text"),
+    ("name: x\ndescription: &a [*a]\n", "description: Input should be a valid string"),
+])
+@pytest.mark.parametrize("command", ["validate", "run"])
+def test_bad_input_in_process_is_one_line(tmp_path, capsys, text, needle, command):
+    path = tmp_path / "s.yaml"
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    elif text is not None:
+        path.write_text(text)
+    args = [command, str(path)] + (["--out", str(tmp_path / "res")] if command == "run" else [])
+    assert main(args) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1 and err.startswith(f"groupsim: error: {path}")
+    assert needle in err and "Traceback" not in err
+    assert not (tmp_path / "res").exists()
+
+
+@pytest.mark.parametrize("name, needle", [("reps 0", "--reps"), ("seed -1", "--seed")])
+def test_bad_numbers_exit_2(procs, name, needle):
+    proc, res = procs[name]
+    line = one_error_line(proc)
+    assert line.startswith(f"groupsim run: error: argument {needle}: must be a whole number")
+    assert proc.stdout == ""
+    assert not res.exists()
+
+
+@pytest.mark.parametrize("args", [
+    ["run", str(BASELINE), "--reps", "x"], ["run", str(BASELINE), "--reps", "-2"],
+    ["run", str(BASELINE), "--seed", "1.5"], ["run", str(BASELINE), "--seed", "abc"],
+    ["run", str(BASELINE), "--days", "0"], ["run", str(BASELINE), "--bogus"], ["run"], [], ["frobnicate"],
+    ["validate"],
+])
+def test_bad_arguments_exit_2_with_one_line(args, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(args)
+    assert info.value.code == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1 and err.startswith("groupsim")
+    assert "error: " in err and "--help" in err
+
+
+# -- run -----------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def runs(procs):
+    """name: (results folder, process) of the three good runs."""
+    for name in "abc":
+        assert procs[name][0].returncode == 0, procs[name][0].stderr
+    return {name: (procs[name][1], procs[name][0]) for name in "abc"}
+
+
+def test_run_writes_the_results_folder(runs):
+    res, proc = runs["a"]
+    assert sorted(p.name for p in res.iterdir()) == sorted(FILES)
+    for f in FILES:
+        assert (res / f).stat().st_size > 0
+    assert (res / "overview.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    json.loads((res / "manifest.json").read_text())
+
+
+def test_run_prints_kpis_with_cis_and_the_results_path(runs):
+    _, proc = runs["a"]
+    lines = proc.stdout.splitlines()
+    assert lines[-1] == "results: res"
+    assert lines[0] == "baseline  (2 replications; mean [95% CI])"
+    body = {ln.split()[0]: ln for ln in lines[1:-1]}
+    assert set(body) == set(KPIS)
+    for kpi in ("members_end", "active_end", "retention_d1", "retention_d7"):
+        assert re.search(r"\[[-\d.,]+, [-\d.,]+\]$", body[kpi]), body[kpi]
+    assert "n/a" in body["retention_d90"]  # not observable in 30 days
+    assert "Traceback" not in proc.stderr
+
+
+def test_same_command_gives_byte_identical_files(runs):
+    a, b = runs["a"][0], runs["b"][0]
+    for f in FILES:
+        assert (a / f).read_bytes() == (b / f).read_bytes(), f
+
+
+def test_another_seed_gives_other_results(runs):
+    a, c = runs["a"][0], runs["c"][0]
+    assert (a / "daily.parquet").read_bytes() != (c / "daily.parquet").read_bytes()
+    da, dc = pd.read_parquet(a / "daily.parquet"), pd.read_parquet(c / "daily.parquet")
+    assert not da[["joined", "member_posts", "left"]].equals(dc[["joined", "member_posts", "left"]])
+
+
+def test_manifest_records_seed_scenario_hash_and_versions(runs):
+    res, _ = runs["a"]
+    m = json.loads((res / "manifest.json").read_text())
+    assert m["seed"] == 5 and m["replications"] == 2
+    scenario = load_scenario(BASELINE, ["recruitment.arrivals_per_day=20", "days=30"])
+    assert m["scenarios"]["baseline"]["hash"] == scenario.digest
+    assert m["scenarios"]["baseline"]["scenario"]["days"] == 30
+    assert m["packages"]["numpy"] == np.__version__
+    assert m["packages"]["pandas"] == pd.__version__
+    assert m["packages"]["groupsim"] == sim.__version__
+    assert set(m["packages"]) >= {"mesa", "pyarrow", "scipy", "pydantic", "matplotlib"}
+    assert "not installed" not in m["packages"].values()
+    assert m["command"].startswith("groupsim run ") and "--seed 5" in m["command"]
+    mc = json.loads((runs["c"][0] / "manifest.json").read_text())
+    assert mc["seed"] == 6 and mc["scenarios"]["baseline"]["hash"] == scenario.digest
+
+
+def test_summary_has_one_row_per_replication(runs):
+    res, _ = runs["a"]
+    summary = pd.read_csv(res / "summary.csv")
+    assert len(summary) == 2
+    assert summary["replication"].tolist() == [0, 1]
+    assert (summary["seed"] == 5).all() and (summary["scenario"] == "baseline").all()
+    assert set(KPIS) <= set(summary.columns)
+
+
+def test_daily_has_one_row_per_replication_day_and_group(runs):
+    res, _ = runs["a"]
+    daily = pd.read_parquet(res / "daily.parquet")
+    keys = ["scenario", "point", "replication", "day", "group"]
+    assert list(daily.columns[:5]) == keys
+    assert not daily.duplicated(keys).any()
+    assert sorted(daily["replication"].unique()) == [0, 1]
+    for (rep, day), rows in daily.groupby(["replication", "day"]):
+        assert sorted(rows["group"]) == list(range(len(rows)))  # groups 0..G-1, no gaps
+    assert sorted(daily["day"].unique()) == list(range(30))
+    cohorts = pd.read_parquet(res / "cohorts.parquet")
+    assert {"replication", "cohort", "age", "joined", "present", "engaged"} <= set(cohorts.columns)
+    assert not cohorts.duplicated(["replication", "cohort", "age"]).any()
+
+
+def test_failed_run_leaves_an_existing_results_folder_alone(procs, runs, tmp_path):
+    proc, existing = procs["run bad into existing"]
+    line = one_error_line(proc)
+    assert "recruitment.arivals_per_day" in line
+    assert {p.name: p.read_bytes() for p in existing.iterdir()} == SENTINELS
+    # a real results folder, in-process, with bad overrides and bad numbers
+    folder = tmp_path / "res"
+    shutil.copytree(runs["a"][0], folder)
+    before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in folder.iterdir()}
+    for args in (["--set", "days=0"], ["--set", "strategies.nope=1"]):
+        assert main(["run", str(BASELINE), *args, "--out", str(folder)]) == 2
+    with pytest.raises(SystemExit):
+        main(["run", str(BASELINE), "--reps", "0", "--out", str(folder)])
+    after = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in folder.iterdir()}
+    assert after == before
+
+
+def test_out_that_is_a_file_is_bad_input(tmp_path, capsys):
+    target = tmp_path / "res"
+    target.write_text("keep me")
+    assert main(["run", str(BASELINE), "--days", "2", "--reps", "1", "--out", str(target), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "is not a folder" in err
+    assert target.read_text() == "keep me"
