@@ -4,9 +4,9 @@ For the minimal scenario (benchmarks/minimal.yaml) and scenarios/baseline.yaml (
 arrivals and messaging), at 10^4, 10^5 and 10^6 initial members over 90 days, and for
 the per-agent reference (sim.reference) on the minimal scenario. Member-days are the
 sum of the daily ``members`` column (members present each day, summed over days and
-groups). Only ``run()`` is timed; construction is reported separately. Each
-configuration runs in a fresh subprocess (all its repeats there), which reports its
-peak RSS (``ru_maxrss``) as JSON. Prints a table and writes benchmarks/out/throughput.json.
+groups). Only ``run()`` is timed; construction is reported separately. Each repeat of
+a configuration runs in a fresh subprocess, which reports its timings and its peak RSS
+(``ru_maxrss``: one model's, with the imports) as JSON. Prints a table and writes benchmarks/out/throughput.json.
 
     python benchmarks/throughput.py            # full (about 2 minutes on 2 cores)
     python benchmarks/throughput.py --quick    # smoke run (about 20 seconds)
@@ -14,7 +14,6 @@ peak RSS (``ru_maxrss``) as JSON. Prints a table and writes benchmarks/out/throu
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import os
 import platform
@@ -36,39 +35,39 @@ def peak_rss_mb() -> float:
 
 
 def one(cfg: dict) -> dict:
-    """Run one configuration ``repeats`` times in this process; returns timings and RSS."""
+    """Run replication ``cfg["replication"]`` of one configuration in this process."""
     import sim
     from sim.reference import ReferenceModel
 
     scenario = sim.load_scenario(SCENARIOS[cfg["scenario"]],
                                  [f"recruitment.initial_members={cfg['n']}", f"days={cfg['days']}"])
     rss_start = peak_rss_mb()
-    build, run, member_days = [], [], []
-    for r in range(cfg["repeats"]):
-        t0 = time.perf_counter()
-        if cfg["engine"] == "vectorised":
-            model = sim.CommunityModel(scenario, replication=r)
-        else:
-            model = ReferenceModel(scenario, seed=[scenario.seed, r])
-        t1 = time.perf_counter()
-        model.run()
-        t2 = time.perf_counter()
-        daily = model.recorder.daily() if cfg["engine"] == "vectorised" else model.daily()
-        build.append(t1 - t0)
-        run.append(t2 - t1)
-        member_days.append(int(daily["members"].sum()))
-        del model, daily
-        gc.collect()
-    return {**cfg, "build_s": build, "run_s": run, "member_days": member_days,
+    r = cfg["replication"]
+    t0 = time.perf_counter()
+    if cfg["engine"] == "vectorised":
+        model = sim.CommunityModel(scenario, replication=r)
+    else:
+        model = ReferenceModel(scenario, seed=[scenario.seed, r])
+    t1 = time.perf_counter()
+    model.run()
+    t2 = time.perf_counter()
+    daily = model.recorder.daily() if cfg["engine"] == "vectorised" else model.daily()
+    return {"build_s": t1 - t0, "run_s": t2 - t1, "member_days": int(daily["members"].sum()),
             "rss_start_mb": rss_start, "peak_rss_mb": peak_rss_mb()}
 
 
 def spawn(cfg: dict) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--one", json.dumps(cfg)],
-                         capture_output=True, text=True, cwd=ROOT)
-    if out.returncode:
-        raise SystemExit(f"configuration {cfg} failed:\n{out.stderr}")
-    res = json.loads(out.stdout.strip().splitlines()[-1])
+    """Each repeat in a fresh process, so its peak RSS is one model's alone."""
+    runs = []
+    for r in range(cfg["repeats"]):
+        out = subprocess.run([sys.executable, __file__, "--one", json.dumps({**cfg, "replication": r})],
+                             capture_output=True, text=True, cwd=ROOT)
+        if out.returncode:
+            raise SystemExit(f"configuration {cfg} failed:\n{out.stderr}")
+        runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    res = {**cfg, **{k: [run[k] for run in runs] for k in ("build_s", "run_s", "member_days")},
+           "rss_start_mb": max(run["rss_start_mb"] for run in runs),
+           "peak_rss_mb": max(run["peak_rss_mb"] for run in runs)}
     rates = [md / s for md, s in zip(res["member_days"], res["run_s"])]
     res.update(rate_median=statistics.median(rates), rate_min=min(rates), rate_max=max(rates),
                run_median_s=statistics.median(res["run_s"]), build_median_s=statistics.median(res["build_s"]))

@@ -14,18 +14,24 @@ from __future__ import annotations
 
 import numpy as np
 
-from .traits import TRAITS, draw_segments, draw_trait
+from .traits import TRAITS, TraitDraws, draw_segments
 
 SOURCE_RECRUITMENT = 0
 _ODDS_COLUMN = {"activity": "post_odds", "leave": "leave_odds", "lapse": "lapse_odds", "purchase": "buy_odds"}
+_GATE = {"leave": ("leave", "leave_gate"), "lapse": ("lapse", "lapse_gate"), "purchase": ("buy", "buy_gate")}
 
 
 class Recruiting:
     BATCH = 1 << 17
+
     def __init__(self, model):
         self.model = model
         self.spec = model.spec.recruitment
         self.next_uid = 0
+        self.trait_draws = TraitDraws(model.streams)
+        # a trait no switched-on rule reads is not drawn (its column keeps its fill value):
+        # drawing 10^6 members' traits costs about 0.1 s per trait
+        self.traits = [t for t in TRAITS if t in model.spec.behavior.traits_in_use()]
 
     def arrive(self, t: int) -> tuple[np.ndarray, int]:
         """Admit today's joiners; returns (joiners per group, recruits turned away)."""
@@ -59,15 +65,18 @@ class Recruiting:
         names = spec.segment_names()
         seg = draw_segments(m.streams, np.array(spec.segment_shares()), uids)
         values = {}
-        for trait in TRAITS:
+        for trait in self.traits:
             v = np.empty(len(uids))
             for k, name in enumerate(names):
                 sel = seg == k
                 if sel.any():
-                    v[sel] = draw_trait(m.streams, trait, spec.dist(name, trait), uids[sel])
+                    v[sel] = self.trait_draws.draw(trait, spec.dist(name, trait), uids[sel])
             if trait in _ODDS_COLUMN:
                 p = np.clip(v, 1e-9, 1 - 1e-9)
-                values[_ODDS_COLUMN[trait]] = (p / (1 - p)).astype(np.float32)
+                odds = values[_ODDS_COLUMN[trait]] = (p / (1 - p)).astype(np.float32)
+                if trait in _GATE:
+                    choice, column = _GATE[trait]
+                    values[column] = m.rules.gate(choice, odds)
             else:
                 values[trait] = v.astype(np.float32)
         trust = m.spec.behavior.trust

@@ -25,7 +25,8 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from .day import Day
-from .streams import hash_uniform, hash_words
+from .draws import RARE, Drawer, bound, gate
+from .streams import hash_uniform
 
 
 class Mechanism(BaseModel):
@@ -111,70 +112,91 @@ class Behavior(BaseModel):
     lapse: Mechanism = Field(Mechanism(), description="members can lapse (go silent for good)")
     leaving: Mechanism = Field(Mechanism(), description="members can quit the group")
 
+    def traits_in_use(self) -> set[str]:
+        """Member traits that some switched-on rule reads (``activity`` always)."""
+        reads = {"leave": self.leaving, "lapse": self.lapse, "purchase": self.purchase,
+                 "tolerance": self.fatigue, "social": self.contagion}
+        return {"activity"} | {trait for trait, rule in reads.items() if rule.enabled}
+
 
 def logit(p: float) -> float:
     p = min(max(p, 1e-9), 1 - 1e-9)
     return float(np.log(p / (1 - p)))
 
 
-class Scratch:
-    """Reusable work arrays, so the daily rules do not allocate (and page-fault) anew."""
-
-    def __init__(self):
-        self._buffers: dict[tuple[str, type], np.ndarray] = {}
-
-    def get(self, name: str, dtype, n: int) -> np.ndarray:
-        buf = self._buffers.get((name, dtype))
-        if buf is None or len(buf) < n:
-            buf = np.empty(max(n, 2 * len(buf) if buf is not None else n), dtype)
-            self._buffers[(name, dtype)] = buf
-        return buf[:n]
+_GROUP_TERMS = ("lapse", "buy")  # rare choices whose rules add a per-group term
 
 
 class Rules:
     """The member rules of one model, applied to one ``Day`` at a time.
 
-    A choice with log-odds z = base_i + group_g + member_i is drawn in odds space, with
-    no per-member exp unless member terms exist: u < sigmoid(z) exactly when
-    u < odds·(1 − u), odds = e^z = base odds_i · e^group_g · e^member_i.
-    u has 23 random bits (probabilities are resolved to about 1e-7).
+    Each choice has log-odds z = ln(base odds_i) + group_g + member_i; ``sim.draws``
+    turns them into draws (posting on every row, the rare choices through gates).
     """
 
     def __init__(self, behavior: Behavior, streams, uniform_social: bool):
         self.b = behavior
         self.streams = streams
         self.uniform_social = uniform_social
-        self.scratch = Scratch()
+        self.draws = Drawer(streams)
+        # bound K of each rare choice's terms, which sets its gates (sim.draws)
+        self.k = {}
+        for choice in RARE:
+            terms = self._member_terms(choice, None)
+            free = any(top is None for _, _, top in terms) or (choice == "lapse" and not uniform_social)
+            self.k[choice] = bound(choice in _GROUP_TERMS, [(c, top) for c, _, top in terms if top is not None], free)
+        base = behavior.muting.base
+        self.mute_odds = base / (1 - base) if base < 1 else np.inf
+        self.mute_gate = int(self.gate("mute", self.mute_odds))
 
-    def _chance(self, purpose: str, day: Day, base_odds: np.ndarray | None, group_z: np.ndarray,
+    def gate(self, choice: str, base_odds):
+        """First-stage gates of rare ``choice`` for members of these base odds."""
+        return gate(base_odds, self.k[choice])
+
+    def _member_terms(self, choice: str, m) -> list[tuple[float, np.ndarray | None, float | None]]:
+        """A rare choice's member log-odds terms: (coefficient, column, known maximum)."""
+        b, terms = self.b, []
+        column = (lambda name: None if m is None else getattr(m, name))
+        if b.trust.enabled and choice in ("lapse", "buy", "leave"):
+            coef = {"lapse": -b.trust.lapse, "buy": b.trust.buy, "leave": -b.trust.leave}[choice]
+            terms.append((coef, column("trust"), 1.0))
+        if b.fatigue.enabled and choice in ("mute", "leave"):
+            terms.append(({"mute": b.fatigue.mute, "leave": b.fatigue.leave}[choice], column("fatigue"), None))
+        return terms
+
+    def _common(self, purpose: str, day: Day, base_odds: np.ndarray, group_z: np.ndarray,
                 member_z: np.ndarray | None = None) -> np.ndarray:
-        """One Bernoulli draw per live row from ``purpose``'s stream (see class docstring)."""
-        m, sc = day.members, self.scratch
+        """Mask of rows choosing ``purpose``, every row with its exact odds (``sim.draws``)."""
+        m = day.members
         g_terms, m_terms = day.terms(purpose)
         if g_terms is not None:
             group_z = group_z + g_terms
         odds = m.per_member(np.exp(group_z))
-        if base_odds is not None:
-            odds *= base_odds
+        odds *= base_odds
         if m_terms is not None:
             member_z = m_terms if member_z is None else member_z + m_terms
         if member_z is not None:
             odds *= np.exp(member_z)
-        words = hash_words(m.uid, self.streams.key(purpose, day.t),
-                           out=sc.get("words", np.uint32, m.n), tmp=sc.get("tmp", np.uint32, m.n))
-        words >>= np.uint32(9)
-        words |= np.uint32(0x3F800000)        # float32 bits of 1 + u, u in [0, 1)
-        one_plus_u = words.view(np.float32)
-        rest = sc.get("rest", np.float32, m.n)
-        np.subtract(np.float32(2.0), one_plus_u, out=rest)  # 1 - u
-        rest *= odds
-        one_plus_u -= np.float32(1.0)
-        return np.less(one_plus_u, rest)
+        return self.draws.common(purpose, day.t, m.uid, odds)
+
+    def _rare(self, purpose: str, day: Day, gates, base_odds, group_z: np.ndarray, eligible: np.ndarray,
+              extra: list = ()) -> np.ndarray:
+        """Rows (sorted) choosing rare choice ``purpose`` among ``eligible`` (``sim.draws``)."""
+        g_terms, m_terms = day.terms(purpose)
+        if g_terms is not None:
+            group_z = group_z + g_terms
+        terms = [*self._member_terms(purpose, day.members), *extra]
+        if m_terms is not None:
+            terms.append((1.0, m_terms, None))
+        group_bound = bound(purpose in _GROUP_TERMS, [], False)
+        free_bound = self.k[purpose] / bound(purpose in _GROUP_TERMS, [(c, top) for c, _, top in terms if top is not None], False)
+        return self.draws.rare(purpose, day.t, day.members, gates, base_odds, group_z, terms,
+                               group_bound, free_bound, eligible)
 
     def apply(self, day: Day) -> None:
         b, m, t = self.b, day.members, day.t
         n, groups = m.n, day.groups
-        present = m.present
+        present = day.present = m.present
         engaged = present & (m.lapsed_day < 0) if b.lapse.enabled else present
         zeros = np.zeros(groups.count)
         social = None if self.uniform_social else m.social
@@ -193,66 +215,47 @@ class Rules:
         value = np.log1p(day.value_reach) if b.content.enabled else zeros
         # 2. post
         if social is None:
-            posted = self._chance("post", day, m.post_odds, b.content.post * value + c.post * live)
+            posted = self._common("post", day, m.post_odds, b.content.post * value + c.post * live)
         else:
-            posted = self._chance("post", day, m.post_odds, b.content.post * value,
+            posted = self._common("post", day, m.post_odds, b.content.post * value,
                                   social * m.per_member(c.post * live))
         posted &= seen
         day.posted = posted
 
         # 3. lapse
         if b.lapse.enabled:
-            member = -np.float32(b.trust.lapse) * m.trust if b.trust.enabled else None
-            group = -b.content.lapse * value
+            group, extra = -b.content.lapse * value, []
             if social is None:
                 group = group - c.lapse * live
             else:
-                extra = -social * m.per_member(c.lapse * live)
-                member = extra if member is None else member + extra
-            lapsing = self._chance("lapse", day, m.lapse_odds, group, member)
-            lapsing &= engaged
-            lapsing &= ~posted
-            np.copyto(m.lapsed_day, t, where=lapsing)
+                extra.append((1.0, -social * m.per_member(c.lapse * live), None))
+            rows = self._rare("lapse", day, m.lapse_gate, m.lapse_odds, group, engaged, extra)
+            m.lapsed_day[rows[~posted[rows]]] = t  # posting today protects
 
         # 4. mute
         if b.muting.enabled:
-            member = np.float32(b.fatigue.mute) * m.fatigue if b.fatigue.enabled else None
-            muting = self._chance("mute", day, None, np.full(groups.count, logit(b.muting.base)), member)
-            muting &= present
-            np.logical_or(m.muted, muting, out=m.muted)
+            m.muted[self._rare("mute", day, self.mute_gate, self.mute_odds, zeros, present)] = True
 
         # 5. buy
         day.bought = np.zeros(n, bool)
         pushed = day.ad_reach > 0
         if b.purchase.enabled and pushed.any():
-            group = np.log(np.maximum(day.ad_reach, 1e-12)) * b.purchase.push_response
-            member = np.float32(b.trust.buy) * m.trust if b.trust.enabled else None
-            bought = self._chance("buy", day, m.buy_odds, group, member)
-            bought &= seen
-            if not pushed.all():
-                bought &= m.per_member(pushed, bool)
-            day.bought = bought
-            m.purchases[bought] += 1
+            with np.errstate(divide="ignore"):  # no push: ln 0 = -inf, no purchase
+                group = np.log(day.ad_reach) * b.purchase.push_response
+            rows = self._rare("buy", day, m.buy_gate, m.buy_odds, group, seen)
+            day.bought[rows] = True
+            m.purchases[rows] += 1
 
         # 6. leave
+        day.leaving = np.zeros(n, bool)
         if b.leaving.enabled:
-            member = None
-            if b.fatigue.enabled and m.fatigue.any():
-                member = np.float32(b.fatigue.leave) * m.fatigue
-            if b.trust.enabled:
-                distrust = -np.float32(b.trust.leave) * m.trust
-                member = distrust if member is None else member + distrust
-            leaving = self._chance("leave", day, m.leave_odds, zeros, member)
-            leaving &= present
-            day.leaving = leaving
-        else:
-            day.leaving = np.zeros(n, bool)
+            day.leaving[self._rare("leave", day, m.leave_gate, m.leave_odds, zeros, present)] = True
 
         # 7. update: active = posted, or looked at a group that had any message today
         day.posts_by_group = m.count_by_group(posted)
         talk = (day.operator_msgs + day.shill_posts > 0) | (day.posts_by_group > 0)
         active = seen & m.per_member(talk, bool) if not talk.all() else seen  # posted ⊆ seen
-        np.copyto(m.last_active, t, where=active)
+        m.mark_active(active, t)
         day.active = active
         self._update_fatigue(day)
         self._update_trust(day, seen)
@@ -266,10 +269,12 @@ class Rules:
         if not load_g.any() and not m.fatigue.any():
             return
         load = m.per_member(load_g)
-        if self.b.muting.enabled:
-            np.multiply(load, np.float32(f.muted_share), out=load, where=m.muted)
+        if self.b.muting.enabled:  # arithmetic, not where=: masked numpy ops are ~10x slower
+            felt = m.muted * np.float32(f.muted_share - 1)
+            felt += np.float32(1)
+            load *= felt
         load -= m.tolerance
-        np.maximum(load, 0, out=load)
+        np.maximum(load, np.float32(0), out=load)
         fat = m.fatigue
         fat *= np.float32(f.decay)
         fat += load
@@ -290,8 +295,9 @@ class Rules:
         if not a.any():
             trust *= keep
             return
-        factor = m.per_member(keep * (1 - a))
-        np.copyto(factor, keep, where=~seen)
+        factor = m.per_member(keep * (1 - a) - keep)  # keep·(1 - a) if seen, else keep
+        factor *= seen
+        factor += keep
         trust *= factor
         add = m.per_member(keep * g)
         add *= seen

@@ -36,6 +36,7 @@ class Day:
         self._member_terms: dict[str, np.ndarray] = {}
         self.ledger: dict[str, np.ndarray] = {}
         # today's outcomes per live member row, set by the member rules
+        self.present: np.ndarray | None = None
         self.seen: np.ndarray | None = None
         self.posted: np.ndarray | None = None
         self.bought: np.ndarray | None = None

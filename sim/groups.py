@@ -66,33 +66,34 @@ class Groups:
     def count(self) -> int:
         return len(self.agents)
 
-    def open(self, day: int) -> int:
-        gid = self.count
-        self.agents.append(GroupAgent(self.model, gid))
-        self.size = np.append(self.size, 0)
-        self.admitted = np.append(self.admitted, 0)
-        self.opened = np.append(self.opened, day)
-        self.post_share = np.append(self.post_share, self.initial_share)
-        return gid
+    def open(self, day: int, count: int = 1) -> int:
+        """Open ``count`` new groups on ``day``; returns the first new gid."""
+        first = self.count
+        for gid in range(first, first + count):
+            self.agents.append(GroupAgent(self.model, gid))
+        self.size = np.concatenate([self.size, np.zeros(count, np.int64)])
+        self.admitted = np.concatenate([self.admitted, np.zeros(count, np.int64)])
+        self.opened = np.concatenate([self.opened, np.full(count, day, np.int32)])
+        self.post_share = np.concatenate([self.post_share, np.full(count, self.initial_share)])
+        return first
 
     def route(self, count: int, day: int) -> tuple[np.ndarray, int]:
         """Assign ``count`` joiners to groups; returns (gid per joiner, number turned away)."""
-        gids = []
-        left_to_place = count
-        while left_to_place > 0:
-            if self.count == 0:
-                self.open(day)
-            gid = self.count - 1
-            room = self.capacity - int(self.admitted[gid] if self.auto_switch else self.size[gid])
-            if room <= 0:
-                if not self.auto_switch:
-                    break
-                self.open(day)
-                continue
-            take = min(room, left_to_place)
-            gids.append(np.full(take, gid, np.int32))
-            self.size[gid] += take
-            self.admitted[gid] += take
-            left_to_place -= take
-        placed = np.concatenate(gids) if gids else np.zeros(0, np.int32)
-        return placed, left_to_place
+        if count == 0:
+            return np.zeros(0, np.int32), 0
+        if self.count == 0:
+            self.open(day)
+        gid = self.count - 1
+        room = max(self.capacity - int(self.admitted[gid] if self.auto_switch else self.size[gid]), 0)
+        take = min(room, count)
+        placed = np.full(take, gid, np.int32)
+        rest = count - take
+        if rest and self.auto_switch:  # fill the current group, then as many new ones as needed
+            first = self.open(day, -(-rest // self.capacity))
+            placed = np.concatenate([placed, first + np.arange(rest, dtype=np.int32) // self.capacity])
+            rest = 0
+        if len(placed):
+            added = np.bincount(placed - gid, minlength=self.count - gid)
+            self.size[gid:] += added
+            self.admitted[gid:] += added
+        return placed, rest

@@ -37,7 +37,7 @@ class Recorder:
         n_groups = g.count
         lapsed, muted = m.lapsed_day >= 0, m.muted.copy()
         if m.departed_rows:
-            here = m.present
+            here = day.present
             lapsed &= here
             muted &= here
         states = (day.posted, day.active, day.seen, lapsed, muted)
@@ -48,7 +48,8 @@ class Recorder:
         if lost:
             lost_row[-1] = lost
         row["lost_full"] = lost_row
-        counted: dict[int, np.ndarray] = {id(day.posted): day.posts_by_group}
+        # outcomes that are the same array are counted once; present members are g.size
+        counted: dict[int, np.ndarray] = {id(day.posted): day.posts_by_group, id(day.present): g.size}
         for name, state in zip(FLAGS, states):
             if id(state) not in counted:
                 counted[id(state)] = m.count_by_group(state)
@@ -72,13 +73,12 @@ class Recorder:
 
     def daily(self) -> pd.DataFrame:
         cols = list(self.rows[-1]) if self.rows else []
+        cols = [c for c in cols if not c.startswith("spend")] + ["spend"] * bool(cols) + \
+               [f"spend_{c}" for c in self.categories]
         data = {}
-        for c in cols:
-            parts = [r[c] if c in r else np.zeros(len(r["day"])) for r in self.rows]
-            data[c] = np.concatenate(parts)
-        frame = pd.DataFrame(data)
-        order = [c for c in frame.columns if c not in ("spend",) and not c.startswith("spend_")]
-        return frame[order + ["spend"] + [f"spend_{c}" for c in self.categories]]
+        for c in cols:  # a category booked late is 0 on the days before
+            data[c] = np.concatenate([r[c] if c in r else np.zeros(len(r["day"])) for r in self.rows])
+        return pd.DataFrame(data, copy=False)  # columns in order already: no second copy
 
     def cohorts(self) -> pd.DataFrame:
         m = self.model.members

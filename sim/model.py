@@ -35,10 +35,10 @@ class CommunityModel(mesa.Model):
         self.members = Members(capacity=int(min(expected, 2_000_000)) + 16)
         self.groups = Groups(self, scenario.groups.capacity, scenario.groups.auto_switch,
                              initial_share=scenario.behavior.contagion.reference_share)
-        self.recruiting = Recruiting(self)
         social = [scenario.members.dist(s, "social") for s in scenario.members.segment_names()]
         uniform_social = all(d.family == "constant" and d.constant == 1 for d in social)
         self.rules = Rules(scenario.behavior, self.streams, uniform_social)
+        self.recruiting = Recruiting(self)  # after the rules: arrivals take their gates
         self.strategies = [REGISTRY[name](params) for name, params in scenario.strategy_params().items()]
         self.recorder = Recorder(self)
         for s in self.strategies:
@@ -57,7 +57,7 @@ class CommunityModel(mesa.Model):
         m, g = self.members, self.groups
         size_today = g.size.copy()
         leavers = np.flatnonzero(day.leaving)
-        left = m.count_by_group(day.leaving)
+        left = np.bincount(m.group[leavers], minlength=g.count)  # few leave: faster than a full count
         posters = self.recorder.record(day, joined, left, lost)["member_posts"]
         m.mark_left(leavers, t)
         g.size -= left

@@ -89,6 +89,7 @@ class Streams:
         self.seed = int(seed)
         self.replication = int(replication)
         self._base = _splitmix64(_splitmix64(self.seed & _MASK64) ^ self.replication)
+        self._shared: np.random.Generator | None = None
 
     def key(self, purpose: str, day: int) -> int:
         return _splitmix64(_splitmix64(self._base ^ purpose_key(purpose)) ^ (day & _MASK64))
@@ -97,8 +98,20 @@ class Streams:
         return hash_uniform(uids, self.key(purpose, day))
 
     def generator(self, purpose: str, day: int) -> np.random.Generator:
-        k = self.key(purpose, day)
-        return np.random.Generator(np.random.Philox(key=np.array([k, self._base], dtype=np.uint64)))
+        return np.random.Generator(np.random.Philox(key=self._philox_key(purpose, day)))
+
+    def rekeyed(self, purpose: str, day: int) -> np.random.Generator:
+        """The same draws as ``generator(purpose, day)`` from one reused generator, valid
+        until the next call (re-keying is 8x cheaper than building one: trait blocks)."""
+        if self._shared is None:
+            self._shared = np.random.Generator(np.random.Philox(key=np.zeros(2, np.uint64)))
+            self._fresh_state = self._shared.bit_generator.state
+        state = dict(self._fresh_state, state=dict(self._fresh_state["state"], key=self._philox_key(purpose, day)))
+        self._shared.bit_generator.state = state
+        return self._shared
+
+    def _philox_key(self, purpose: str, day: int) -> np.ndarray:
+        return np.array([self.key(purpose, day), self._base], dtype=np.uint64)
 
     def view(self, purpose: str) -> "StreamView":
         return StreamView(self, purpose)

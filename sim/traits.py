@@ -11,8 +11,8 @@ Members may come in named segments (``members.segments``), each with a share of 
 arrivals and its own distributions for any trait; a trait a segment does not name uses
 the population-wide distribution. This is the mixture of the architecture.
 
-Determinism: member ``uid``'s value of trait ``T`` is position ``uid % 1024`` of a block
-of 1024 draws from a generator keyed by (seed, replication, "trait.T", uid // 1024).
+Determinism: member ``uid``'s value of trait ``T`` is position ``uid % 8192`` of a block
+of 8192 draws from a generator keyed by (seed, replication, "trait.T", uid // 8192).
 It therefore depends on nothing but those keys and the distribution, so two scenarios
 with the same member distributions give every member the same traits (common random
 numbers), and vectorised numpy samplers keep start-up fast at 10^6 members.
@@ -27,7 +27,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, model_validator
 
 from .streams import Streams
 
-BLOCK = 1024
+BLOCK = 8192  # big enough that 10^6 members take 122 blocks; arrivals reuse the cached one
 
 
 def _number_is_constant(v):
@@ -79,7 +79,10 @@ class _Dist(BaseModel):
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         f = self.family
         if f == "beta":
-            return rng.beta(*self.beta, size=size)
+            a, b = self.beta
+            if a == 1:  # exact inverse transform, 5x faster than rng.beta: F(x) = 1 - (1 - x)^b
+                return -np.expm1(np.log1p(-rng.random(size)) / b)
+            return rng.beta(a, b, size=size)
         if f == "gamma":
             return rng.gamma(self.gamma[0], self.gamma[1], size=size)
         if f == "lognormal":
@@ -120,16 +123,45 @@ def check_range(trait: str, dist: _Dist) -> None:
         raise ValueError(f"'{trait}' is a positive quantity: use gamma, lognormal or a constant >= 0")
 
 
+class TraitDraws:
+    """Per-uid trait values from one replication's streams (see the module docstring).
+    Keeps the last blocks drawn, since a day's few arrivals share yesterday's block."""
+
+    def __init__(self, streams: Streams, keep: int = 64):
+        self.streams = streams
+        self.keep = keep
+        self._blocks: dict[tuple, np.ndarray] = {}
+
+    def draw(self, trait: str, dist: _Dist, uids: np.ndarray) -> np.ndarray:
+        """Values of one trait for the given uids (float64)."""
+        if dist.family == "constant":
+            return np.full(len(uids), dist.constant)
+        if len(uids) == 0:
+            return np.zeros(0)
+        blocks = (uids // BLOCK).astype(np.int64)  # signed, so a step back shows in np.diff
+        step = np.diff(blocks)
+        if (step >= 0).all():  # arrivals come in uid order: no sort needed
+            needed = blocks[np.concatenate([[0], np.flatnonzero(step) + 1])]
+        else:
+            needed = np.unique(blocks)
+        values = np.concatenate([self._block(trait, dist, int(b)) for b in needed])
+        return values[np.searchsorted(needed, blocks) * BLOCK + uids % BLOCK]
+
+    def _block(self, trait: str, dist: _Dist, block: int) -> np.ndarray:
+        key = (trait, dist, block)
+        values = self._blocks.get(key)
+        if values is None:
+            values = dist.sample(self.streams.rekeyed(f"trait.{trait}", block), BLOCK)
+            if self.keep:
+                if len(self._blocks) >= self.keep:
+                    self._blocks.pop(next(iter(self._blocks)))
+                self._blocks[key] = values
+        return values
+
+
 def draw_trait(streams: Streams, trait: str, dist: _Dist, uids: np.ndarray) -> np.ndarray:
     """Values of one trait for the given uids (float64), per-uid deterministic."""
-    if dist.family == "constant":
-        return np.full(len(uids), dist.constant)
-    if len(uids) == 0:
-        return np.zeros(0)
-    blocks = uids // BLOCK
-    needed = np.unique(blocks)
-    values = np.concatenate([dist.sample(streams.generator(f"trait.{trait}", int(b)), BLOCK) for b in needed])
-    return values[np.searchsorted(needed, blocks) * BLOCK + uids % BLOCK]
+    return TraitDraws(streams, keep=0).draw(trait, dist, uids)
 
 
 def draw_segments(streams: Streams, shares: np.ndarray, uids: np.ndarray) -> np.ndarray:

@@ -295,5 +295,6 @@ def test_traits_of_a_uid_do_not_depend_on_when_or_with_whom_it_arrived():
     later = later[later.uid < 300].reset_index(drop=True)
     assert 100 < len(later) < 200 and later["joined"].nunique() > 5
     same = at_once.set_index("uid").loc[later["uid"]].reset_index()
-    cols = [c for c in TRAIT_COLUMNS if c != "joined"]
+    # leaving is off in the trickle, so its leave trait is not drawn (sim.arrivals)
+    cols = [c for c in TRAIT_COLUMNS if c not in ("joined", "leave_odds")]
     assert_frame_equal(later[cols], same[cols])

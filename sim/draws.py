@@ -1,0 +1,152 @@
+"""Turning log-odds into members' choices, one Bernoulli draw per member row.
+
+A choice of member row i has log-odds z_i = ln(o_i) + g_group(i) + m_i: a base-odds
+trait o_i (or one constant), a per-group term and per-member terms (``sim.behavior``).
+Row i says yes when its uniform u_i < p_i = sigmoid(z_i), tested in odds space as
+u < odds·(1 - u), so no member needs an exp of its own. Uniforms come from the
+counter-based hash of ``sim.streams``, keyed by (seed, replication, purpose, day, uid):
+a member's luck for a choice depends on nobody else and on no other choice.
+
+**Common choices** (posting) are tested on every row with a 23-bit uniform, in chunks
+that stay in cache (``Drawer.common``).
+
+**Rare choices** (lapse, mute, buy, leave: a few percent a day or less) are tested on
+every row at a fraction of that cost (``Drawer.rare``). Their uniform has two stages,
+u = (b + v) / 256: b is one byte of a word hashed once a day for all four (purpose
+``"rare"``; byte k for the k-th name in ``RARE``), v a 23-bit uniform of the choice's own
+purpose. A row can say yes only if b < 256·p_i. Each choice has a bound K on the factor
+by which its group and member terms can raise the base odds: ``K_GROUP`` for the group
+term if its rules have one (else 1), e^(coefficient × known maximum) for member terms on bounded columns (trust), and
+``K_FREE`` if it has unbounded ones (fatigue). Below the bound p_i <= sigmoid(ln(K·o_i)),
+so only rows with b <= gate_i = ceil(256·sigmoid(ln(K·o_i))) - 1 (one byte per member, set
+on arrival by ``gate``) can say yes. Those rows, and the rows of any group or member
+over its bound, are tested exactly; the rest say no. The result is the same as testing
+every row exactly.
+"""
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+
+from .streams import hash_uniform, hash_words
+
+RARE = ("lapse", "mute", "buy", "leave")  # byte 0..3 of the daily rare word
+K_GROUP = 2.0  # bound on a group's factor e^g covered by the gates
+K_FREE = 4.0   # bound on the factor of a member's unbounded terms covered by the gates
+CHUNK = 1 << 17  # rows per pass of a common draw: work arrays of 512 KB stay in a core's L2
+
+
+def bound(group_terms: bool, known_terms: list[tuple[float, float]], free_terms: bool) -> float:
+    """K of a rare choice: whether its rules give it a group term, its member terms with
+    known maxima as (coefficient, maximum), and whether it has member terms without one."""
+    known = float(np.exp(sum(max(c * top, 0.0) for c, top in known_terms)))
+    return (K_GROUP if group_terms else 1.0) * known * (K_FREE if free_terms else 1.0)
+
+
+def gate(base_odds: np.ndarray | float, k: float) -> np.ndarray:
+    """Largest first-stage byte with which a member of these base odds may say yes,
+    when the day's terms raise the odds at most ``k`` times."""
+    k_odds = k * np.asarray(base_odds, np.float64)
+    with np.errstate(invalid="ignore"):  # infinite odds: p̄ = 1
+        bound = np.where(np.isfinite(k_odds), k_odds / (1 + k_odds), 1.0)
+    return (np.clip(np.ceil(256 * bound * (1 + 1e-9)) - 1, 0, 255)).astype(np.uint8)
+
+
+class Scratch:
+    """Reusable work arrays, so the daily rules do not allocate (and page-fault) anew."""
+
+    def __init__(self):
+        self._buffers: dict[tuple[str, type], np.ndarray] = {}
+
+    def get(self, name: str, dtype, n: int) -> np.ndarray:
+        buf = self._buffers.get((name, dtype))
+        if buf is None or len(buf) < n:
+            buf = np.empty(max(n, 2 * len(buf) if buf is not None else n), dtype)
+            self._buffers[(name, dtype)] = buf
+        return buf[:n]
+
+
+class Drawer:
+    """Draws the choices of one model's members from its streams."""
+
+    def __init__(self, streams):
+        self.streams = streams
+        self.scratch = Scratch()
+        self._rare_day: tuple[int, int] | None = None
+
+    def common(self, purpose: str, t: int, uids: np.ndarray, odds: np.ndarray) -> np.ndarray:
+        """Mask of rows saying yes, each row with its exact odds."""
+        return self._below(self.streams.key(purpose, t), uids, odds)
+
+    def _below(self, key: int, uids: np.ndarray, odds: np.ndarray) -> np.ndarray:
+        sc, n = self.scratch, len(uids)
+        drawn = np.empty(n, bool)
+        words_buf, tmp, rest_buf = (sc.get(name, dt, min(n, CHUNK))
+                                    for name, dt in (("words", np.uint32), ("tmp", np.uint32), ("rest", np.float32)))
+        for start in range(0, n, CHUNK):
+            stop = min(start + CHUNK, n)
+            k = stop - start
+            words = hash_words(uids[start:stop], key, out=words_buf[:k], tmp=tmp[:k])
+            words >>= np.uint32(9)
+            words |= np.uint32(0x3F800000)  # float32 bits of 1 + u, u in [0, 1)
+            one_plus_u = words.view(np.float32)
+            rest = rest_buf[:k]
+            np.subtract(np.float32(2.0), one_plus_u, out=rest)  # 1 - u
+            rest *= odds[start:stop]
+            one_plus_u -= np.float32(1.0)
+            np.less(one_plus_u, rest, out=drawn[start:stop])
+        return drawn
+
+    def rare(self, purpose: str, t: int, members, gates: np.ndarray | int, base_odds: np.ndarray | float,
+             group_z: np.ndarray, terms: list[tuple[float, np.ndarray, float | None]], group_bound: float,
+             free_bound: float, eligible: np.ndarray | None = None) -> np.ndarray:
+        """Sorted rows saying yes to rare choice ``purpose`` (see the module docstring).
+
+        ``gates``: the members' ``gate`` (or one byte); ``group_z``: log-odds per group,
+        covered by the gates up to ln ``group_bound``; ``terms``: member log-odds as
+        (coefficient, column, maximum of the column or None), those with a maximum being
+        covered by the gates (a negative coefficient needs a column >= 0), the others
+        together up to ln ``free_bound``. Rows over a bound are tested exactly.
+        ``eligible``: mask of rows that may choose at all."""
+        m = members
+        byte = self._rare_bytes(t, m, RARE.index(purpose))
+        candidate = byte <= gates
+        factor = np.exp(group_z)
+        over = factor > group_bound
+        if over.any():
+            candidate |= m.per_member(over, bool)
+        free = [term for term in terms if term[2] is None]
+        ln_free = float(np.log(free_bound))
+        if len(free) == 1 and free[0][0] > 0:  # one term: compare its column, no sum to build
+            candidate |= free[0][1] > ln_free / free[0][0]
+        elif free:
+            candidate |= _member_z(free, slice(None)) > ln_free
+        rows = np.flatnonzero(candidate)
+        if eligible is not None:
+            rows = rows[eligible[rows]]
+        odds = factor[m.group[rows]]
+        odds *= base_odds[rows] if isinstance(base_odds, np.ndarray) else base_odds
+        if terms:
+            odds *= np.exp(_member_z(terms, rows))
+        v = hash_uniform(m.uid[rows], self.streams.key(purpose, t))
+        u = (byte[rows] + v.astype(np.float64)) / 256
+        return rows[u < odds * (1 - u)]
+
+    def _rare_bytes(self, t: int, m, k: int) -> np.ndarray:
+        """Byte k of every row's rare word of day t (hashed once a day, at the first use)."""
+        words = self.scratch.get("rare", np.uint32, m.n)
+        if self._rare_day != (t, m.n):
+            hash_words(m.uid, self.streams.key("rare", t), out=words,
+                       tmp=self.scratch.get("rare_tmp", np.uint32, m.n))
+            self._rare_day = (t, m.n)
+        first = k if sys.byteorder == "little" else 3 - k  # byte k counted from the low end
+        return words.view(np.uint8)[first::4]
+
+
+def _member_z(terms, rows) -> np.ndarray:
+    z = None
+    for coef, column, _ in terms:
+        part = np.float32(coef) * column[rows]
+        z = part if z is None else z + part
+    return z
