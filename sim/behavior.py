@@ -25,7 +25,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from .day import Day
-from .draws import RARE, Drawer, bound, gate
+from .draws import RARE, Drawer, bounds, gate
 from .streams import hash_uniform
 
 
@@ -139,19 +139,20 @@ class Rules:
         self.streams = streams
         self.uniform_social = uniform_social
         self.draws = Drawer(streams)
-        # bound K of each rare choice's terms, which sets its gates (sim.draws)
-        self.k = {}
+        # (K, group bound, free bound) of each rare choice: K sets its gates (sim.draws)
+        self.bounds = {}
         for choice in RARE:
             terms = self._member_terms(choice, None)
             free = any(top is None for _, _, top in terms) or (choice == "lapse" and not uniform_social)
-            self.k[choice] = bound(choice in _GROUP_TERMS, [(c, top) for c, _, top in terms if top is not None], free)
+            known = [(c, top) for c, _, top in terms if top is not None]
+            self.bounds[choice] = bounds(choice in _GROUP_TERMS, known, free)
         base = behavior.muting.base
         self.mute_odds = base / (1 - base) if base < 1 else np.inf
         self.mute_gate = int(self.gate("mute", self.mute_odds))
 
     def gate(self, choice: str, base_odds):
         """First-stage gates of rare ``choice`` for members of these base odds."""
-        return gate(base_odds, self.k[choice])
+        return gate(base_odds, self.bounds[choice][0])
 
     def _member_terms(self, choice: str, m) -> list[tuple[float, np.ndarray | None, float | None]]:
         """A rare choice's member log-odds terms: (coefficient, column, known maximum)."""
@@ -188,8 +189,7 @@ class Rules:
         terms = [*self._member_terms(purpose, day.members), *extra]
         if m_terms is not None:
             terms.append((1.0, m_terms, None))
-        group_bound = bound(purpose in _GROUP_TERMS, [], False)
-        free_bound = self.k[purpose] / bound(purpose in _GROUP_TERMS, [(c, top) for c, _, top in terms if top is not None], False)
+        _, group_bound, free_bound = self.bounds[purpose]
         return self.draws.rare(purpose, day.t, day.members, gates, base_odds, group_z, terms,
                                group_bound, free_bound, eligible)
 

@@ -37,11 +37,14 @@ K_FREE = 4.0   # bound on the factor of a member's unbounded terms covered by th
 CHUNK = 1 << 17  # rows per pass of a common draw: work arrays of 512 KB stay in a core's L2
 
 
-def bound(group_terms: bool, known_terms: list[tuple[float, float]], free_terms: bool) -> float:
-    """K of a rare choice: whether its rules give it a group term, its member terms with
-    known maxima as (coefficient, maximum), and whether it has member terms without one."""
+def bounds(group_terms: bool, known_terms: list[tuple[float, float]], free_terms: bool) -> tuple[float, float, float]:
+    """(K, group bound, free bound) of a rare choice, from whether its rules give it a
+    group term, its member terms with known maxima as (coefficient, maximum), and whether
+    it has member terms without one."""
+    group = K_GROUP if group_terms else 1.0
+    free = K_FREE if free_terms else 1.0
     known = float(np.exp(sum(max(c * top, 0.0) for c, top in known_terms)))
-    return (K_GROUP if group_terms else 1.0) * known * (K_FREE if free_terms else 1.0)
+    return group * known * free, group, free
 
 
 def gate(base_odds: np.ndarray | float, k: float) -> np.ndarray:
@@ -49,8 +52,8 @@ def gate(base_odds: np.ndarray | float, k: float) -> np.ndarray:
     when the day's terms raise the odds at most ``k`` times."""
     k_odds = k * np.asarray(base_odds, np.float64)
     with np.errstate(invalid="ignore"):  # infinite odds: p̄ = 1
-        bound = np.where(np.isfinite(k_odds), k_odds / (1 + k_odds), 1.0)
-    return (np.clip(np.ceil(256 * bound * (1 + 1e-9)) - 1, 0, 255)).astype(np.uint8)
+        p_bar = np.where(np.isfinite(k_odds), k_odds / (1 + k_odds), 1.0)
+    return (np.clip(np.ceil(256 * p_bar * (1 + 1e-9)) - 1, 0, 255)).astype(np.uint8)
 
 
 class Scratch:

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from scipy import stats
 
-from sim.draws import RARE, Drawer, bound, gate
+from sim.draws import RARE, Drawer, bounds, gate
 from sim.members import Members
 from sim.streams import Streams, hash_uniform
 
@@ -41,12 +41,11 @@ def test_rare_draws_equal_testing_every_row(seed, group_shift, fatigue_coef, tru
     group_z = group_shift + rng.normal(0, 1, 6)  # some groups over K_GROUP, some far below
     terms = [(trust_coef, m.trust, 1.0)] + ([(fatigue_coef, m.fatigue, None)] if fatigue_coef else [])
     known = [(c, top) for c, _, top in terms if top is not None]
-    k = bound(True, known, bool(fatigue_coef))
+    k, group_bound, free_bound = bounds(True, known, bool(fatigue_coef))
     gates = gate(m.leave_odds, k)
     eligible = rng.random(m.n) < 0.9
     got = Drawer(streams).rare("leave", t, m, gates, m.leave_odds, group_z, terms,
-                               group_bound=bound(True, [], False), free_bound=k / bound(True, known, False),
-                               eligible=eligible)
+                               group_bound=group_bound, free_bound=free_bound, eligible=eligible)
     want = brute_force(streams, "leave", t, m, m.leave_odds.astype(np.float64), group_z, terms, eligible)
     assert np.array_equal(got, want)
 
