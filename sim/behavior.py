@@ -119,11 +119,6 @@ class Behavior(BaseModel):
         return {"activity"} | {trait for trait, rule in reads.items() if rule.enabled}
 
 
-def logit(p: float) -> float:
-    p = min(max(p, 1e-9), 1 - 1e-9)
-    return float(np.log(p / (1 - p)))
-
-
 _GROUP_TERMS = ("lapse", "buy")  # rare choices whose rules add a per-group term
 
 

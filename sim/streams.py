@@ -89,7 +89,8 @@ class Streams:
         self.seed = int(seed)
         self.replication = int(replication)
         self._base = _splitmix64(_splitmix64(self.seed & _MASK64) ^ self.replication)
-        self._shared: np.random.Generator | None = None
+        self._shared: np.random.Generator | None = None  # see rekeyed
+        self._fresh_state: dict | None = None
 
     def key(self, purpose: str, day: int) -> int:
         return _splitmix64(_splitmix64(self._base ^ purpose_key(purpose)) ^ (day & _MASK64))

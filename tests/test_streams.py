@@ -201,6 +201,15 @@ def test_generators_are_reproducible_and_distinct():
     assert s.generator("arrivals", 4).poisson(60, 50).tolist() == s.generator("arrivals", 4).poisson(60, 50).tolist()
 
 
+def test_rekeyed_generator_gives_the_generator_draws_whatever_came_before():
+    s = Streams(9, 1)
+    first = s.rekeyed("trait.activity", 3).beta(1.2, 12, 500)
+    assert np.array_equal(first, s.generator("trait.activity", 3).beta(1.2, 12, 500))
+    s.rekeyed("trait.leave", 4).random(777)  # a partly used state must not leak into the next key
+    assert np.array_equal(s.rekeyed("trait.activity", 3).beta(1.2, 12, 500), first)
+    assert np.array_equal(s.rekeyed("trait.leave", 4).random(10), s.generator("trait.leave", 4).random(10))
+
+
 def test_generator_output_is_uniform():
     g = Streams(9, 1).generator("arrivals", 4)
     assert stats.kstest(g.random(N), "uniform").pvalue > P_MIN
