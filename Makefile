@@ -12,11 +12,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
+# the strategy review of experiments/strategy_review.yaml: four messaging plans, paired runs
 demo: $(STAMP)
-	@for s in baseline dead_group well_run; do \
-	  $(BIN)/groupsim run scenarios/$$s.yaml --reps 5 --out results/demo/$$s || exit $$?; \
-	done
-	@echo "demo results: $(CURDIR)/results/demo (overview.png in each folder)"
+	$(BIN)/groupsim sweep experiments/strategy_review.yaml --out results/demo
+	@echo "open the report: $(CURDIR)/results/demo/report.html"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
@@ -24,6 +23,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/throughput.py
 	$(BIN)/python benchmarks/crn_width.py
+	$(BIN)/python benchmarks/sweep_throughput.py
 
 clean:
 	rm -rf $(VENV) results .pytest_cache

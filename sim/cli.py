@@ -54,11 +54,49 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--out", help="results folder (default: results/<scenario file name>)")
     r.add_argument("--quiet", action="store_true", help="no progress bar and no KPI table")
 
-    v = sub.add_parser("validate", help="check a scenario file; run nothing",
-                       description="Check a scenario file and print a one-line summary; exit 2 on the first problem.")
-    v.add_argument("file", help="scenario file (YAML)")
+    w = sub.add_parser("sweep", help="run an experiment file (parameter sweep or strategy review)",
+                       description="Run every scenario x point x replication of an experiment file into a "
+                                   "resumable results folder; write the charts and report.html. A rerun skips "
+                                   "the runs already stored; exit 1 if any run failed.")
+    w.add_argument("experiment", help="experiment file (YAML)")
+    _execution_options(w, "results/<experiment file name>")
+
+    c = sub.add_parser("compare", help="compare scenario files on the same replication seeds",
+                       description="Run scenarios on common random numbers; print each KPI's paired uplift vs the "
+                                   "baseline with a 95% CI and P(better); write the charts and report.html.")
+    c.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="scenario files (YAML); the first is the "
+                                                                     "baseline unless --baseline names another")
+    c.add_argument("--reps", type=_positive, default=10, help="replications of each scenario (default 10)")
+    c.add_argument("--baseline", help="name of the scenario the others are compared with")
+    c.add_argument("--seed", type=_seed, help="seed (default: the first scenario's)")
+    c.add_argument("--days", type=_positive, help="days to simulate (default: each scenario's)")
+    c.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a field of every scenario by dotted path")
+    c.add_argument("--kpis", help="comma-separated KPIs to compare (default: retention, activity, "
+                                  "purchases, conversion, GMV, spend, ROI)")
+    _execution_options(c, "results/compare-<names>")
+
+    rp = sub.add_parser("report", help="rebuild the charts and report.html of a results folder",
+                        description="Rebuild charts/ and report.html from a sweep or comparison results folder.")
+    rp.add_argument("folder", help="results folder written by sweep or compare")
+
+    v = sub.add_parser("validate", help="check a scenario or experiment file; run nothing",
+                       description="Check a scenario or experiment file (and the scenarios it names) and print a "
+                                   "one-line summary; exit 2 on the first problem.")
+    v.add_argument("file", help="scenario or experiment file (YAML)")
     v.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
     return p
+
+
+def _execution_options(p, default_out: str) -> None:
+    p.add_argument("--executor", choices=("local", "dask"), default="local",
+                   help="local process pool (default) or a dask.distributed cluster")
+    p.add_argument("--workers", type=_positive, help="worker processes (default: the machine's cores)")
+    p.add_argument("--scheduler", metavar="ADDR", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 "
+                                                       "(default: a local cluster)")
+    p.add_argument("--out", help=f"results folder (default: {default_out})")
+    p.add_argument("--fresh", action="store_true", help="drop the stored runs and start over")
+    p.add_argument("--quiet", action="store_true", help="no progress bar and no tables")
 
 
 def cmd_run(args) -> int:
@@ -72,17 +110,87 @@ def cmd_run(args) -> int:
     if out.exists() and not out.is_dir():
         raise InputError("--out", "", f"'{out}' exists and is not a folder")
     results = run(scenario, reps=args.reps, seed=args.seed, progress=None if not args.quiet else False)
-    command = "groupsim " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:] else "groupsim run"
-    results.save(out, command=command)
+    results.save(out, command=args.command_line)
     if not args.quiet:
         print(format_kpis(results.kpi_table()))
     print(f"results: {out}")
     return 0
 
 
-def cmd_validate(args) -> int:
+
+
+def _finish(study, out: Path, quiet: bool) -> int:
+    from .study import describe
+
+    if not quiet and len(study.summary):
+        print(describe(study))
+    print(f"report: {out / 'report.html'}")
+    failures = study.failures
+    if len(failures):
+        first = failures.iloc[0]
+        print(f"groupsim: {len(failures)} of {study.log['runs']} runs failed (first: scenario {first['scenario']}, "
+              f"point {first['point']}, replication {first['replication']}: {first['error']}); "
+              f"see {out / 'failures.csv'}; rerun the same command to retry them", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _check_executor(args) -> None:
+    if args.scheduler and args.executor != "dask":
+        raise InputError("--scheduler", "", "a scheduler address needs --executor dask")
+
+
+def cmd_sweep(args) -> int:
+    from .experiment import sweep
+    from .plan import load_experiment
+
+    _check_executor(args)
+    plan = load_experiment(args.experiment)
+    out = Path(args.out) if args.out else Path("results") / Path(args.experiment).stem
+    study = sweep(plan, out, args.executor, args.workers, args.scheduler, args.fresh,
+                  progress=False if args.quiet else None, command=args.command_line)
+    return _finish(study, out, args.quiet)
+
+
+def cmd_compare(args) -> int:
+    from .experiment import _slug, sweep
+    from .plan import plan_from_scenarios
     from .scenario import load_scenario
 
+    _check_executor(args)
+    overrides = list(args.overrides) + ([f"days={args.days}"] if args.days else [])
+    first = load_scenario(args.scenarios[0], overrides)
+    kpis = [k.strip() for k in args.kpis.split(",") if k.strip()] if args.kpis else None
+    plan = plan_from_scenarios(args.scenarios, overrides, replications=args.reps, baseline=args.baseline,
+                               seed=first.seed if args.seed is None else args.seed, kpis=kpis)
+    out = Path(args.out) if args.out else Path("results") / _slug(plan.spec.name.replace(" vs ", "-"))
+    study = sweep(plan, out, args.executor, args.workers, args.scheduler, args.fresh,
+                  progress=False if args.quiet else None, command=args.command_line)
+    return _finish(study, out, args.quiet)
+
+
+def cmd_report(args) -> int:
+    from .study import Study
+
+    folder = Path(args.folder)
+    path = Study.load(folder).write_report(folder)
+    print(f"report: {path}")
+    return 0
+
+
+def cmd_validate(args) -> int:
+    from .plan import is_experiment, load_experiment
+    from .scenario import load_scenario
+    from .yamlfile import read_yaml
+
+    if is_experiment(read_yaml(args.file)[0]):
+        if args.overrides:
+            raise InputError(args.file, "--set", "--set is for scenario files; an experiment has its own 'set'")
+        plan = load_experiment(args.file)
+        runs = len({t.key for t in plan.tasks()})
+        print(f"{args.file}: ok — experiment '{plan.spec.name}', {len(plan.scenarios)} scenario(s), "
+              f"{len(plan.points)} point(s) each, {plan.spec.replications} replication(s): {runs} runs")
+        return 0
     s = load_scenario(args.file, args.overrides)
     strategies = ", ".join(s.strategy_params()) or "none"
     print(f"{args.file}: ok — scenario '{s.name}', {s.days} days, strategies: {strategies}")
@@ -90,9 +198,13 @@ def cmd_validate(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
+    args.command_line = "groupsim " + " ".join(shlex.quote(str(a)) for a in argv)  # for manifests and logs
     try:
-        return {"run": cmd_run, "validate": cmd_validate}[args.command](args)
+        commands = {"run": cmd_run, "sweep": cmd_sweep, "compare": cmd_compare, "report": cmd_report,
+                    "validate": cmd_validate}
+        return commands[args.command](args)
     except InputError as e:
         print(f"groupsim: error: {e}", file=sys.stderr)
         return 2

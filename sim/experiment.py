@@ -6,10 +6,10 @@ the same (scenario, seed, replication) always gives the same rows, in any proces
 from __future__ import annotations
 
 import pandas as pd
-from tqdm import tqdm
 
 from .metrics import summarize
 from .model import CommunityModel
+from .progress import progress_bar
 from .results import Results
 
 
@@ -23,7 +23,7 @@ def run(scenario, reps: int = 1, seed: int | None = None, progress: bool | None 
     """Run ``reps`` replications of ``scenario``; ``seed`` overrides the scenario's seed."""
     seed = scenario.seed if seed is None else int(seed)
     dailies, cohorts, summaries = [], [], []
-    bar = tqdm(range(reps), desc=scenario.name, unit="rep", disable=None if progress is None else not progress)
+    bar = progress_bar(range(reps), desc=scenario.name, unit="rep", progress=progress)
     for r in bar:
         d, c, s = run_replication(scenario, r, seed)
         keys = {"scenario": scenario.name, "point": 0, "replication": r}
@@ -42,3 +42,42 @@ def run(scenario, reps: int = 1, seed: int | None = None, progress: bool | None 
 def _keys_first(frame: pd.DataFrame) -> pd.DataFrame:
     keys = ["scenario", "point", "replication"]
     return frame[keys + [c for c in frame.columns if c not in keys]]
+
+
+def sweep(experiment, out=None, executor: str = "local", workers: int | None = None,
+          scheduler: str | None = None, fresh: bool = False, progress: bool | None = False, command: str = "",
+          report: bool = True):
+    """Run an experiment file (or a ``Plan``) into a resumable results folder; returns a ``Study``.
+
+    ``out`` defaults to ``results/<experiment file name>``. See ``sim.study`` for the folder.
+    """
+    from pathlib import Path
+
+    from .plan import Plan, load_experiment
+    from .study import execute_plan
+
+    plan = experiment if isinstance(experiment, Plan) else load_experiment(experiment)
+    if out is None:
+        out = Path("results") / (Path(experiment).stem if not isinstance(experiment, Plan) else _slug(plan.spec.name))
+    return execute_plan(plan, out, executor, workers, scheduler, fresh, progress, command, report)
+
+
+def compare(*scenarios, reps: int = 10, seed: int | None = None, baseline: str | None = None,
+            overrides=(), kpis=None, question: str = "", out=None, **run_options):
+    """Run scenario files on the same replication seeds and compare them with the first (or ``baseline``).
+
+    ``seed`` defaults to the first scenario's. Returns a ``Study`` (``.uplift()``, ``.plot()``).
+    """
+    from .plan import plan_from_scenarios
+    from .scenario import load_scenario
+
+    first = load_scenario(scenarios[0], overrides)
+    plan = plan_from_scenarios([str(s) for s in scenarios], list(overrides), replications=reps,
+                               seed=first.seed if seed is None else seed, baseline=baseline, kpis=kpis,
+                               question=question)
+    return sweep(plan, out if out is not None else f"results/{_slug(plan.spec.name)}", **run_options)
+
+
+def _slug(name: str) -> str:
+    import re
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-")[:80] or "study"

@@ -19,10 +19,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .kpis import KPIS
 from .stats import mean_ci
 
-KPIS = ("retention_d1", "retention_d7", "retention_d30", "retention_d90", "members_end", "active_end",
-        "post_share_end", "silent_groups_end", "purchases", "conversion_rate", "gmv", "spend", "roi")
 PACKAGES = ("groupsim", "mesa", "numpy", "pandas", "pyarrow", "scipy", "pydantic", "matplotlib")
 
 
@@ -99,8 +98,9 @@ def format_kpis(table: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def _num(x: float) -> str:
-    if np.isnan(x):
+def _num(x: float | None) -> str:
+    """A number for tables: three decimals when small, thousands separators when large."""
+    if x is None or np.isnan(x):
         return "n/a"
     return f"{x:.3f}" if abs(x) < 10 else f"{x:,.1f}"
 

@@ -67,6 +67,11 @@ def set_dotted(data: dict, dotted: str, raw_value: str) -> None:
         value = yaml.safe_load(raw_value)
     except yaml.YAMLError:
         value = raw_value
+    set_value(data, dotted, value)
+
+
+def set_value(data: dict, dotted: str, value) -> None:
+    """Set the field at a dotted path, making the mappings on the way."""
     keys = dotted.split(".")
     node = data
     for k in keys[:-1]:

@@ -94,7 +94,7 @@ def procs(tmp_path_factory):
 # -- help ----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("name, words", [
-    ("help", ["run", "validate"]),
+    ("help", ["run", "validate", "sweep", "compare", "report"]),
     ("help run", ["--reps", "--seed", "--days", "--set", "--out", "--quiet"]),
     ("help validate", ["--set", "file"]),
 ])

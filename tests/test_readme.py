@@ -21,3 +21,19 @@ def test_quick_start_is_make_demo_and_make_test():
     quick = re.search(r"## Quick start\n(.*?)\n## ", README, re.S).group(1)
     commands = re.findall(r"^(make \w+)", quick, re.M)
     assert commands == ["make demo", "make test"]
+
+
+def test_experiment_file_in_readme_is_valid(tmp_path):
+    from sim.plan import load_experiment
+
+    block = re.search(r"## Sweeping parameters.*?```yaml\n(.*?)```", README, re.S).group(1)
+    folder = tmp_path / "experiments"
+    folder.mkdir()
+    (folder / "x.yaml").write_text(block.replace("../scenarios/", str(Path(__file__).parent.parent / "scenarios") + "/"))
+    plan = load_experiment(folder / "x.yaml")
+    assert len(plan.points) == 14 and plan.spec.replications == 8
+
+
+def test_readme_pictures_exist():
+    for picture in re.findall(r"!\[[^\]]*\]\(([^)]+)\)", README):
+        assert (Path(__file__).parent.parent / picture).is_file(), picture

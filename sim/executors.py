@@ -1,0 +1,172 @@
+"""Where runs execute: in this process, a local process pool, or a Dask cluster.
+
+Every executor runs the same function, ``execute``, on a ``RunTask`` and yields its
+``Outcome`` as soon as it finishes, in whatever order runs finish. Results do not depend
+on that order: the store files each run under its key and the results folder is put
+together in plan order (``sim.store``), so any executor and worker count give the same
+bytes. A run that raises becomes an outcome with its error, never an exception here, so
+one bad run cannot stop a sweep.
+
+- ``local`` with 1 worker: runs in this process, one after another.
+- ``local`` with N workers: a ``concurrent.futures`` process pool. Workers are forked
+  (no start-up: the package is imported already) when the platform can and this process
+  runs no other thread, as forking a threaded process can deadlock; otherwise spawned,
+  which costs each worker the package import (~2 s) and needs scripts to guard their
+  entry point with ``if __name__ == "__main__":``.
+- ``dask``: a ``dask.distributed`` client of the scheduler at ``scheduler`` (the
+  workers need groupsim installed), or of a ``LocalCluster`` of N one-thread worker
+  processes when no address is given.
+"""
+from __future__ import annotations
+
+import io
+import json
+import os
+import time
+import traceback
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Iterator
+
+import pandas as pd
+
+from .errors import InputError
+from .plan import RunTask
+
+
+@dataclass
+class Outcome:
+    """A finished run: its tables as Parquet bytes (made in the worker, so the process
+    collecting outcomes only writes files) and its KPIs; or its error."""
+    task: RunTask
+    files: dict[str, bytes] | None = None
+    summary: dict | None = None
+    seconds: float = 0.0
+    error: str | None = None
+    detail: str = ""
+
+
+@lru_cache(maxsize=64)
+def _scenario(text: str):
+    from .scenario import parse_scenario
+    return parse_scenario(json.loads(text), "run plan")
+
+
+def execute(task: RunTask) -> Outcome:
+    """Run one replication of one resolved scenario; errors are returned, not raised."""
+    from .experiment import run_replication
+
+    start = time.perf_counter()
+    try:
+        daily, cohorts, summary = run_replication(_scenario(task.scenario_json), task.replication, task.seed)
+        files = {"daily.parquet": _parquet(daily), "cohorts.parquet": _parquet(cohorts)}
+        return Outcome(task, files, summary, time.perf_counter() - start)
+    except Exception as e:  # recorded with the run, reported at the end of the sweep
+        return Outcome(task, seconds=time.perf_counter() - start, error=f"{type(e).__name__}: {e}",
+                       detail=traceback.format_exc())
+
+
+def _parquet(frame: pd.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=False)
+    return buffer.getvalue()
+
+
+def default_workers() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+@contextmanager
+def outcomes(tasks: list[RunTask], executor: str = "local", workers: int | None = None,
+             scheduler: str | None = None) -> Iterator[Iterator[Outcome]]:
+    """An iterator of the tasks' outcomes as they finish; leaving the block stops what is left."""
+    workers = workers or default_workers()
+    if executor == "dask":
+        with _dask(tasks, workers, scheduler) as it:
+            yield it
+    elif executor != "local":
+        raise InputError("--executor", "", f"unknown executor '{executor}'; allowed: local, dask")
+    elif workers == 1 or len(tasks) <= 1:
+        yield (execute(t) for t in tasks)
+    else:
+        with _pool(tasks, workers) as it:
+            yield it
+
+
+@contextmanager
+def _pool(tasks, workers):
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    import threading
+
+    fork = "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(tasks)),
+                               mp_context=multiprocessing.get_context("fork" if fork else "spawn"))
+    futures = {pool.submit(execute, t): t for t in tasks}
+
+    def each():
+        for f in as_completed(futures):
+            yield _result(f, futures.pop(f))
+
+    try:
+        yield each()
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+@contextmanager
+def _dask(tasks, workers, scheduler):
+    try:
+        from distributed import Client, LocalCluster, as_completed
+    except ImportError:
+        raise InputError("--executor", "", "dask needs dask.distributed: pip install 'groupsim[dask]'") from None
+    import logging
+
+    cluster = None
+    if scheduler:
+        try:
+            _reachable(scheduler)
+            client = Client(scheduler, timeout="20s")
+        except (OSError, TimeoutError, ValueError) as e:
+            raise InputError("--scheduler", "", f"cannot reach the Dask scheduler at '{scheduler}' ({e})") from None
+    else:
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                               dashboard_address=None, silence_logs=logging.ERROR)
+        client = Client(cluster)
+    try:
+        futures = client.map(execute, tasks, key=[f"groupsim-run-{t.key}" for t in tasks], pure=False)
+        by_key = {f.key: t for f, t in zip(futures, tasks)}
+
+        def each():
+            for f in as_completed(futures):
+                outcome = _result(f, by_key[f.key])
+                f.release()
+                yield outcome
+
+        yield each()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def _reachable(address: str) -> None:
+    """Fail at once on a refused TCP address (the client itself retries until its timeout)."""
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(address if "://" in address else f"tcp://{address}")
+    if parts.scheme == "tcp" and parts.hostname and parts.port:
+        socket.create_connection((parts.hostname, parts.port), timeout=10).close()
+
+
+def _result(future, task: RunTask) -> Outcome:
+    """A future's outcome; a worker that died (killed, out of memory) fails its run."""
+    try:
+        return future.result()
+    except Exception as e:
+        return Outcome(task, error=f"its worker process failed ({type(e).__name__}: {e}); it may have been killed "
+                                   "or run out of memory, or a script calling sim.sweep lacks an "
+                                   "`if __name__ == '__main__':` guard")

@@ -1,0 +1,335 @@
+"""Experiment files and the run plan: scenarios × parameter points × replications.
+
+An experiment names one or more base scenario files, optional ``set`` overrides for all
+of them, and optional parameters to ``vary`` by dotted path. Point 0 of every scenario is
+the scenario as written (after ``set``); points 1..n come from the design:
+
+- ``grid``: every combination of the parameters' values (a list, or ``low``/``high``
+  with ``step`` or ``count``; ``scale: log`` spaces a count geometrically);
+- ``lhs``: a Latin hypercube of ``samples`` points (``scipy.stats.qmc.LatinHypercube``);
+- ``sobol``: a scrambled Sobol' sequence of ``samples`` points, a power of two
+  (``scipy.stats.qmc.Sobol``); in both, a range is sampled continuously (rounded when
+  ``integer: true``) and a list of values as categories.
+
+Replication r of every scenario and point uses the streams keyed by (seed, r): the runs
+are paired (common random numbers), so differences between points are the parameters'
+effect, not luck. ``baseline`` names the scenario whose point 0 every other arm is
+compared with (default: the first).
+"""
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import math
+import typing
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from pydantic import Field, ValidationError, field_validator, model_validator
+
+from .errors import InputError
+from .kpis import CATALOG, DEFAULT_EXPERIMENT_KPIS
+from .scenario import Scenario, Strict, _input_error, load_scenario, parse_scenario
+from .yamlfile import line_of, read_yaml, set_value
+
+MAX_POINTS = 100_000
+
+
+class Param(Strict):
+    """One parameter to vary: a list of ``values``, or a range ``low``..``high``."""
+    values: list[typing.Any] | None = Field(None, min_length=1)
+    low: float | None = None
+    high: float | None = None
+    step: float | None = Field(None, gt=0)
+    count: int | None = Field(None, ge=2, le=10_000)
+    scale: typing.Literal["linear", "log"] = "linear"
+    integer: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _list_is_values(cls, data):
+        if isinstance(data, list):
+            return {"values": data}
+        if not isinstance(data, dict):
+            raise ValueError("give a list of values, or a range {low: ..., high: ...}")
+        return data
+
+    @model_validator(mode="after")
+    def _one_kind(self):
+        ranged = self.low is not None or self.high is not None
+        if self.values is not None and (ranged or self.step or self.count):
+            raise ValueError("give either values or a range (low, high), not both")
+        if self.values is None:
+            if self.low is None or self.high is None:
+                raise ValueError("a range needs both low and high")
+            if not self.low < self.high:
+                raise ValueError(f"low must be below high (got low {self.low}, high {self.high})")
+            if self.step and self.count:
+                raise ValueError("give step or count, not both")
+            if self.scale == "log" and self.low <= 0:
+                raise ValueError("a log scale needs low > 0")
+            if self.step and self.scale == "log":
+                raise ValueError("a log scale is spaced by count, not step")
+        return self
+
+    def grid(self) -> list:
+        if self.values is not None:
+            return list(self.values)
+        if self.step:
+            n = math.floor((self.high - self.low) / self.step + 1e-9)
+            raw = self.low + self.step * np.arange(n + 1)
+        elif self.count:
+            space = np.geomspace if self.scale == "log" else np.linspace
+            raw = space(self.low, self.high, self.count)
+        else:
+            raise ValueError("a grid needs values, or a range with step or count")
+        return _tidy(raw, self.integer)
+
+    def from_unit(self, u: np.ndarray) -> list:
+        """Values at unit-cube coordinates ``u`` (a list of values is sampled as categories)."""
+        if self.values is not None:
+            idx = np.minimum((u * len(self.values)).astype(int), len(self.values) - 1)
+            return [self.values[i] for i in idx]
+        if self.integer:  # every whole number in [low, high] equally likely
+            lo, hi = math.ceil(self.low), math.floor(self.high)
+            return [int(v) for v in np.minimum(lo + np.floor(u * (hi - lo + 1)), hi)]
+        if self.scale == "log":
+            raw = np.exp(np.log(self.low) + u * (np.log(self.high) - np.log(self.low)))
+        else:
+            raw = self.low + u * (self.high - self.low)
+        return _tidy(raw, False)
+
+
+def _tidy(raw: np.ndarray, integer: bool) -> list:
+    """Plain Python numbers, rounded to 12 significant digits (no 0.30000000000000004)."""
+    if integer:
+        return list(dict.fromkeys(int(round(v)) for v in raw))
+    return [float(f"{v:.12g}") for v in raw]
+
+
+class ExperimentSpec(Strict):
+    name: str = Field(min_length=1)
+    question: str = Field("", description="the question the experiment answers, shown in the report")
+    description: str = ""
+    scenarios: list[str] = Field(min_length=1, description="scenario files, relative to the experiment file")
+    baseline: str | None = Field(None, description="scenario name the others are compared with (default: first)")
+    set: dict[str, typing.Any] = Field(default_factory=dict, description="dotted overrides for every scenario")
+    vary: dict[str, Param] = Field(default_factory=dict, description="parameters to vary, by dotted path")
+    design: typing.Literal["grid", "lhs", "sobol"] = "grid"
+    samples: int | None = Field(None, ge=1, le=MAX_POINTS, description="points of an lhs or sobol design")
+    replications: int = Field(10, ge=1, le=100_000)
+    seed: int = Field(1, ge=0, le=2**63 - 1)
+    kpis: list[str] = Field(default_factory=lambda: list(DEFAULT_EXPERIMENT_KPIS), min_length=1)
+
+    @field_validator("kpis")
+    @classmethod
+    def _known_kpis(cls, kpis):
+        unknown = [k for k in kpis if k not in CATALOG]
+        if unknown:
+            raise ValueError(f"unknown KPI '{unknown[0]}'; allowed: {', '.join(CATALOG)}")
+        return kpis
+
+    @model_validator(mode="after")
+    def _design(self):
+        sampled = self.design in ("lhs", "sobol")
+        if sampled and self.vary and self.samples is None:
+            raise ValueError(f"a {self.design} design needs samples (the number of points)")
+        if self.design == "sobol" and self.samples and self.samples & (self.samples - 1):
+            raise ValueError(f"a sobol design needs samples that are a power of two (got {self.samples})")
+        if not sampled and self.samples is not None:
+            raise ValueError("samples is for lhs and sobol designs; a grid has every combination")
+        for path, p in self.vary.items():
+            if sampled and (p.step or p.count):
+                raise ValueError(f"vary.{path}: step and count are for grid designs")
+            if not sampled and p.values is None and not (p.step or p.count):
+                raise ValueError(f"vary.{path}: a grid needs values, or a range with step or count")
+        return self
+
+
+@dataclass(frozen=True)
+class RunTask:
+    """One run: a resolved scenario (canonical JSON) at one replication and seed."""
+    scenario: str
+    point: int
+    replication: int
+    seed: int
+    digest: str
+    scenario_json: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.digest}-s{self.seed}-r{self.replication}"
+
+
+@dataclass
+class Arm:
+    scenario: str
+    point: int
+    params: dict
+    spec: Scenario
+
+    @property
+    def label(self) -> str:
+        if not self.params:
+            return self.scenario
+        shown = ", ".join(f"{k.rsplit('.', 1)[-1]}={v}" for k, v in self.params.items())
+        return f"{self.scenario} [{shown}]"
+
+
+class Plan:
+    """The resolved experiment: its arms (scenario, point) and the runs they need."""
+
+    def __init__(self, spec: ExperimentSpec, scenarios: list[Scenario], source: str = "<experiment>",
+                 lines: dict | None = None):
+        self.spec, self.source = spec, source
+        names = [s.name for s in scenarios]
+        dup = next((n for n in names if names.count(n) > 1), None)
+        if dup:
+            raise InputError(source, "scenarios", f"two scenarios are named '{dup}'; names must differ",
+                             line_of(lines or {}, ("scenarios",)))
+        self.baseline = spec.baseline or names[0]
+        if self.baseline not in names:
+            raise InputError(source, "baseline", f"'{self.baseline}' is not a scenario of the experiment; "
+                                                 f"allowed: {', '.join(names)}", line_of(lines or {}, ("baseline",)))
+        self.scenarios = {s.name: s for s in scenarios}
+        self.points = [{}] + design_points(spec)
+        self.arms = [Arm(s.name, i, p, _at_point(s, p, source, lines or {}))
+                     for s in scenarios for i, p in enumerate(self.points)]
+
+    @property
+    def params(self) -> list[str]:
+        return list(self.spec.vary)
+
+    def values_at(self, scenario: str, point: int) -> dict:
+        """The varied parameters' values in an arm (point 0: the scenario's own values)."""
+        if not hasattr(self, "_values"):
+            self._values = {}
+            for arm in self.arms:
+                data = json.loads(arm.spec.canonical())
+                self._values[arm.scenario, arm.point] = {path: _lookup(data, path) for path in self.params}
+        return self._values[scenario, point]
+
+    def tasks(self) -> list[RunTask]:
+        out = []
+        for arm in self.arms:
+            text = arm.spec.canonical()
+            for r in range(self.spec.replications):
+                out.append(RunTask(arm.scenario, arm.point, r, self.spec.seed, arm.spec.digest, text))
+        return out
+
+    def manifest(self) -> dict:
+        """What determines the results (no command, executor or timing: see ``log.json``)."""
+        return {
+            "experiment": self.spec.model_dump(mode="json"),
+            "baseline": self.baseline,
+            "seed": self.spec.seed,
+            "replications": self.spec.replications,
+            "points": [{"point": i, **p} for i, p in enumerate(self.points)],
+            "arms": [{"scenario": a.scenario, "point": a.point, "hash": a.spec.digest} for a in self.arms],
+            "scenarios": {n: {"hash": s.digest, "scenario": json.loads(s.canonical())}
+                          for n, s in self.scenarios.items()},
+        }
+
+    @property
+    def digest(self) -> str:
+        text = json.dumps(self.manifest(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def design_points(spec: ExperimentSpec) -> list[dict]:
+    """Points 1..n of the design, each a {dotted path: value} mapping."""
+    if not spec.vary:
+        return []
+    params = list(spec.vary.items())
+    if spec.design == "grid":
+        combos = itertools.product(*(p.grid() for _, p in params))
+        points = []
+        for combo in combos:
+            points.append(dict(zip((k for k, _ in params), combo)))
+            if len(points) > MAX_POINTS:
+                raise ValueError(f"the grid has over {MAX_POINTS:,} points")
+        return points
+    from scipy.stats import qmc
+
+    rng = np.random.default_rng([spec.seed, 0x5A4D])  # the design's own stream
+    cls = qmc.LatinHypercube if spec.design == "lhs" else qmc.Sobol
+    try:
+        sampler = cls(d=len(params), rng=rng)
+    except TypeError:  # scipy < 1.15 calls it seed
+        sampler = cls(d=len(params), seed=rng)
+    unit = sampler.random(spec.samples)
+    columns = [p.from_unit(unit[:, j]) for j, (_, p) in enumerate(params)]
+    return [dict(zip((k for k, _ in params), row)) for row in zip(*columns)]
+
+
+def _at_point(base: Scenario, point: dict, source: str, lines: dict) -> Scenario:
+    if not point:
+        return base
+    data = json.loads(base.canonical())
+    for path, value in point.items():
+        set_value(data, path, value)
+    try:
+        return parse_scenario(data, source)
+    except InputError as err:
+        path = next((p for p in point if err.field.startswith(p) or p.startswith(err.field)), next(iter(point)))
+        message = err.message if err.field == path else f"{err.field}: {err.message}"
+        if "(got " not in message:
+            message += f" (at {path} = {point[path]!r})"
+        raise InputError(source, f"vary.{path}", message, line_of(lines, ("vary", path))) from None
+
+
+def _lookup(data: dict, dotted: str):
+    for key in dotted.split("."):
+        if not isinstance(data, dict):
+            return None
+        data = data.get(key)
+    return data
+
+
+def parse_experiment(data: dict, source: str = "<experiment>", lines: dict | None = None) -> ExperimentSpec:
+    try:
+        return ExperimentSpec.model_validate(data)
+    except ValidationError as e:
+        raise _input_error(e, ExperimentSpec, source, lines or {}) from None
+
+
+def is_experiment(data: dict) -> bool:
+    return isinstance(data, dict) and "scenarios" in data
+
+
+def load_experiment(path: str | Path) -> Plan:
+    """Read and validate an experiment file and every scenario it names."""
+    data, lines = read_yaml(path)
+    source = str(path)
+    spec = parse_experiment(data, source, lines)
+    folder = Path(path).parent
+    overrides = [f"{k}={json.dumps(v)}" for k, v in spec.set.items()]
+    scenarios = []
+    for i, rel in enumerate(spec.scenarios):
+        file = folder / rel
+        if not file.is_file():
+            raise InputError(source, f"scenarios.{i}", f"no scenario file '{rel}' (looked for {file})",
+                             line_of(lines, ("scenarios", i)))
+        try:
+            scenarios.append(load_scenario(file, overrides))
+        except InputError as err:
+            if not err.field.startswith("--set "):
+                raise
+            key = err.field.removeprefix("--set ")
+            raise InputError(source, f"set.{key}", err.message, line_of(lines, ("set", key))) from None
+    try:
+        return Plan(spec, scenarios, source, lines)
+    except ValueError as e:
+        raise InputError(source, "vary", str(e), line_of(lines, ("vary",))) from None
+
+
+def plan_from_scenarios(paths: list[str], overrides: list[str] = (), **fields) -> Plan:
+    """The plan of ``groupsim compare``: the scenario files as arms, no parameters varied."""
+    scenarios = [load_scenario(p, overrides) for p in paths]
+    names = [s.name for s in scenarios]
+    fields.setdefault("name", "compare " + " vs ".join(names))
+    spec = parse_experiment({"scenarios": list(paths), **{k: v for k, v in fields.items() if v is not None}},
+                            "command line")
+    return Plan(spec, scenarios, "command line")
