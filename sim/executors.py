@@ -8,9 +8,9 @@ bytes. A run that raises becomes an outcome with its error, never an exception h
 one bad run cannot stop a sweep.
 
 - ``local`` with 1 worker: runs in this process, one after another.
-- ``local`` with N workers: a ``concurrent.futures`` process pool. Workers are forked
-  (no start-up: the package is imported already) when the platform can and this process
-  runs no other thread, as forking a threaded process can deadlock; otherwise spawned,
+- ``local`` with N workers: a ``concurrent.futures`` process pool. On Linux, workers are
+  forked (no start-up: the package is imported already) when this process runs no other
+  Python thread, as forking a threaded process can deadlock; otherwise spawned,
   which costs each worker the package import (~2 s) and needs scripts to guard their
   entry point with ``if __name__ == "__main__":``.
 - ``dask``: a ``dask.distributed`` client of the scheduler at ``scheduler`` (the
@@ -99,12 +99,18 @@ def _pool(tasks, workers):
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
+    import sys
     import threading
+    import warnings
 
-    fork = "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+    fork = sys.platform.startswith("linux") and threading.active_count() == 1
     pool = ProcessPoolExecutor(max_workers=min(workers, len(tasks)),
                                mp_context=multiprocessing.get_context("fork" if fork else "spawn"))
-    futures = {pool.submit(execute, t): t for t in tasks}
+    with warnings.catch_warnings():
+        # Python 3.12+ warns on forking any threaded process; the only threads here are
+        # native idle pools (OpenBLAS, Arrow), which take no lock a child could inherit.
+        warnings.filterwarnings("ignore", "This process .* is multi-threaded", DeprecationWarning)
+        futures = {pool.submit(execute, t): t for t in tasks}
 
     def each():
         for f in as_completed(futures):

@@ -79,6 +79,30 @@ def test_local_pool_and_dask_give_identical_bytes(tiny, local1, tmp_path):
     assert json.loads((tmp_path / "dask" / "log.json").read_text())["executor"] == "dask"
 
 
+def test_spawned_workers_give_identical_bytes(tiny, local1, tmp_path):
+    """With another thread running, workers are spawned, not forked (the macOS/Windows path)."""
+    import threading
+
+    stop = threading.Event()
+    waiter = threading.Thread(target=stop.wait)
+    waiter.start()
+    try:
+        sim.sweep(tiny, tmp_path / "spawned", workers=2, report=False)
+    finally:
+        stop.set()
+        waiter.join()
+    assert read(tmp_path / "spawned") == read(local1[1])
+
+
+def test_a_running_dask_scheduler_gives_identical_bytes(tiny, local1, tmp_path):
+    """--scheduler ADDR: the path of a user's own cluster (here a local one, started apart)."""
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster:
+        sim.sweep(tiny, tmp_path / "remote", executor="dask", scheduler=cluster.scheduler_address, report=False)
+    assert read(tmp_path / "remote") == read(local1[1])
+    assert json.loads((tmp_path / "remote" / "log.json").read_text())["scheduler"].startswith("tcp://")
+
+
 def test_runs_are_paired_across_scenarios_and_points(local1):
     """Common random numbers: replication r of every arm sees the same recruits."""
     study, _ = local1
