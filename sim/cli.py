@@ -128,7 +128,7 @@ def _finish(study, out: Path, quiet: bool) -> int:
     failures = study.failures
     if len(failures):
         first = failures.iloc[0]
-        print(f"groupsim: {len(failures)} of {study.log['runs']} runs failed (first: scenario {first['scenario']}, "
+        print(f"groupsim: {study.log['failed']} of {study.log['runs']} runs failed (first: scenario {first['scenario']}, "
               f"point {first['point']}, replication {first['replication']}: {first['error']}); "
               f"see {out / 'failures.csv'}; rerun the same command to retry them", file=sys.stderr)
         return 1

@@ -197,6 +197,7 @@ class Plan:
         self.points = [{}] + design_points(spec)
         self.arms = [Arm(s.name, i, p, _at_point(s, p, source, lines or {}))
                      for s in scenarios for i, p in enumerate(self.points)]
+        self._values = {(a.scenario, a.point): _values_of(a.spec, list(spec.vary)) for a in self.arms}
 
     @property
     def params(self) -> list[str]:
@@ -204,11 +205,6 @@ class Plan:
 
     def values_at(self, scenario: str, point: int) -> dict:
         """The varied parameters' values in an arm (point 0: the scenario's own values)."""
-        if not hasattr(self, "_values"):
-            self._values = {}
-            for arm in self.arms:
-                data = json.loads(arm.spec.canonical())
-                self._values[arm.scenario, arm.point] = {path: _lookup(data, path) for path in self.params}
         return self._values[scenario, point]
 
     def tasks(self) -> list[RunTask]:
@@ -278,6 +274,11 @@ def _at_point(base: Scenario, point: dict, source: str, lines: dict) -> Scenario
         if "(got " not in message:
             message += f" (at {path} = {point[path]!r})"
         raise InputError(source, f"vary.{path}", message, line_of(lines, ("vary", path))) from None
+
+
+def _values_of(scenario: Scenario, paths: list[str]) -> dict:
+    data = json.loads(scenario.canonical()) if paths else {}
+    return {path: _lookup(data, path) for path in paths}
 
 
 def _lookup(data: dict, dotted: str):

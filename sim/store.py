@@ -42,12 +42,16 @@ class RunStore:
     def _failure(self, task: RunTask) -> Path:
         return self.root / f"{task.key}.failed.json"
 
-    def is_done(self, task: RunTask) -> bool:
+    def _meta(self, task: RunTask) -> dict | None:
+        """The run's record when it is stored by this version, else None."""
         try:
             meta = json.loads((self._folder(task) / "run.json").read_text())
         except (OSError, ValueError):
-            return False
-        return meta.get("version") == _version()
+            return None
+        return meta if meta.get("version") == _version() else None
+
+    def is_done(self, task: RunTask) -> bool:
+        return self._meta(task) is not None
 
     def prepare(self, fresh: bool = False) -> None:
         """Make the store; drop half-written runs of a killed sweep (and everything if fresh)."""
@@ -85,9 +89,12 @@ class RunStore:
         except (OSError, ValueError):
             return None
 
-    def load(self, task: RunTask) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    def load(self, task: RunTask) -> tuple[pd.DataFrame, pd.DataFrame, dict] | None:
+        """(daily, cohorts, KPIs) of a stored run, or None when it is not stored."""
+        meta = self._meta(task)
+        if meta is None:
+            return None
         folder = self._folder(task)
-        meta = json.loads((folder / "run.json").read_text())
         return pd.read_parquet(folder / "daily.parquet"), pd.read_parquet(folder / "cohorts.parquet"), meta["summary"]
 
 
@@ -96,11 +103,12 @@ def gather(plan: Plan, store: RunStore) -> tuple[pd.DataFrame, pd.DataFrame, pd.
     dailies, cohorts, summaries, failures = [], [], [], []
     for task in plan.tasks():
         keys = {"scenario": task.scenario, "point": task.point, "replication": task.replication}
-        if not store.is_done(task):
+        stored = store.load(task)
+        if stored is None:
             failed = store.failure(task) or {"error": "not run"}
             failures.append({**keys, "seed": task.seed, "error": failed["error"]})
             continue
-        d, c, s = store.load(task)
+        d, c, s = stored
         dailies.append(d.assign(**keys))
         cohorts.append(c.assign(**keys))
         summaries.append({**keys, "seed": task.seed, **plan.values_at(task.scenario, task.point), **s})

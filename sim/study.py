@@ -193,7 +193,8 @@ def execute_plan(plan: Plan, out: str | Path, executor: str = "local", workers: 
     daily, cohorts, summary, failures = gather(plan, store)
     log = {"command": command, "executor": executor, "workers": workers, "scheduler": scheduler,
            "started": started.isoformat(timespec="seconds"), "seconds": round(time.perf_counter() - clock, 2),
-           "runs": len(unique), "ran": len(todo), "stored_before": len(unique) - len(todo), "failed": len(failures)}
+           "runs": len(unique), "ran": len(todo), "stored_before": len(unique) - len(todo),
+           "failed": sum(not store.is_done(t) for t in unique)}
     study = Study(manifest, daily, cohorts, summary, failures, log)
     study.save(out, report=False)
     study = Study.load(out)  # charts and report read only the folder, as `groupsim report` does
