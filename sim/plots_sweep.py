@@ -1,9 +1,10 @@
 """Sweep charts: KPIs against each varied parameter, and a heatmap for two parameters.
 
 ``sweep_<parameter>``: for the first four KPIs, each point's mean over replications
-with its 95% CI, against the parameter's value, one colour per scenario; a one-parameter
-grid draws lines with CI bands, other designs draw points with error bars (the other
-parameters vary too). The star is the scenario as written (point 0).
+with its 95% CI, against the parameter's value: a one-parameter grid draws a line with
+a CI band per scenario, a two-parameter grid of one scenario a line per value of the
+other parameter, other designs points with error bars (the other parameters vary too).
+The star is the scenario as written (point 0).
 ``heatmap``: for a two-parameter grid, the baseline scenario's KPI means over both.
 """
 from __future__ import annotations
@@ -30,41 +31,63 @@ def _point_means(summary: pd.DataFrame, kpi: str, spec) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _series(study, param: str, means: pd.DataFrame):
+    """(label, colour, rows, as a line) of each curve in a panel.
+
+    A one-parameter grid draws a line per scenario; a two-parameter grid of one scenario a
+    line per value of the other parameter; any other design, each scenario's points.
+    """
+    design = study.experiment["design"]
+    others = [p for p in study.params if p != param]
+    scenarios = study.scenario_names
+    points = means[means["point"] > 0]
+    if design == "grid" and len(others) == 1 and len(scenarios) == 1:
+        other = others[0]
+        levels = list(dict.fromkeys(sorted(points[other].dropna().unique(), key=str)))
+        cmap = plt.get_cmap("viridis")
+        for k, level in enumerate(levels):
+            label = f"{other.rsplit('.', 1)[-1]}={level:g}" if isinstance(level, float) else f"{other}={level}"
+            yield label, cmap(k / max(len(levels) - 1, 1)), points[points[other] == level], True
+        return
+    for i, scenario in enumerate(scenarios):
+        yield scenario, PALETTE[i % len(PALETTE)], points[points["scenario"] == scenario], design == "grid" and not others
+
+
 def param_chart(study, param: str):
     kpis = study.kpis[:PANELS]
-    values = study.summary[["scenario", "point", param]].drop_duplicates(["scenario", "point"])
+    values = study.summary[["scenario", "point", *study.params]].drop_duplicates(["scenario", "point"])
     numeric = _numeric(values[param].dropna())
     if not numeric:  # categories (lists, words) on evenly spaced positions
         cats = list(dict.fromkeys(values[param].astype(str)))
         values = values.assign(**{param: values[param].astype(str).map(cats.index)})
-    one_grid = study.experiment["design"] == "grid" and len(study.params) == 1
     fig, axes = plt.subplots(1, len(kpis), figsize=(4.2 * len(kpis), 3.9), constrained_layout=True, squeeze=False)
-    scenarios = study.scenario_names
+    lines = False
     for ax, kpi in zip(axes.flat, kpis):
         spec = CATALOG[kpi]
         means = _point_means(study.summary, kpi, spec).merge(values, on=["scenario", "point"])
-        for i, scenario in enumerate(scenarios):
-            color = PALETTE[i % len(PALETTE)]
-            rows = means[(means["scenario"] == scenario) & (means["point"] > 0)].sort_values(param)
-            written = means[(means["scenario"] == scenario) & (means["point"] == 0)]
+        for label, color, rows, as_line in _series(study, param, means):
+            rows = rows.sort_values(param)
             x = rows[param].astype(float).to_numpy()
-            if one_grid:
-                ax.plot(x, rows["mean"], "-o", color=color, ms=3, lw=1.5, label=scenario)
+            if as_line:
+                lines = True
+                ax.plot(x, rows["mean"], "-o", color=color, ms=3, lw=1.5, label=label)
                 ax.fill_between(x, rows["low"], rows["high"], color=color, alpha=0.2, lw=0)
             else:
                 ax.errorbar(x, rows["mean"], yerr=[rows["mean"] - rows["low"], rows["high"] - rows["mean"]],
-                            fmt="o", ms=3, color=color, alpha=0.8, capsize=2, label=scenario)
+                            fmt="o", ms=3, color=color, alpha=0.8, capsize=2, label=label)
+        for i, scenario in enumerate(study.scenario_names):
+            written = means[(means["scenario"] == scenario) & (means["point"] == 0)]
             if len(written) and pd.notna(written[param].iloc[0]):
-                ax.plot(float(written[param].iloc[0]), written["mean"].iloc[0], "*", color=color, ms=12,
-                        mec="black", mew=0.6, label=f"{scenario} as written")
+                ax.plot(float(written[param].iloc[0]), written["mean"].iloc[0], "*", ms=12, mec="black", mew=0.6,
+                        color=PALETTE[i % len(PALETTE)], label=f"{scenario} as written")
         if not numeric:
             ax.set_xticks(range(len(cats)), [c[:12] for c in cats], rotation=30, fontsize=7)
         ax.set_title(spec.label, fontsize=10.5, loc="left")
         ax.set_xlabel(param)
         ax.set_ylabel(spec.unit)
         ax.grid(alpha=0.3)
-    axes.flat[0].legend(fontsize=7.5, frameon=False)
-    band = "band" if one_grid else "bars"
+    axes.flat[0].legend(fontsize=7, frameon=False)
+    band = "bands" if lines else "bars"
     fig.suptitle(f"KPIs vs {param} — mean of replications, {band}: 95% CI", fontsize=10, x=0.01, ha="left")
     return fig
 
