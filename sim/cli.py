@@ -155,14 +155,12 @@ def cmd_sweep(args) -> int:
 def cmd_compare(args) -> int:
     from .experiment import _slug, sweep
     from .plan import plan_from_scenarios
-    from .scenario import load_scenario
 
     _check_executor(args)
     overrides = list(args.overrides) + ([f"days={args.days}"] if args.days else [])
-    first = load_scenario(args.scenarios[0], overrides)
     kpis = [k.strip() for k in args.kpis.split(",") if k.strip()] if args.kpis else None
     plan = plan_from_scenarios(args.scenarios, overrides, replications=args.reps, baseline=args.baseline,
-                               seed=first.seed if args.seed is None else args.seed, kpis=kpis)
+                               seed=args.seed, kpis=kpis)
     out = Path(args.out) if args.out else Path("results") / _slug(plan.spec.name.replace(" vs ", "-"))
     study = sweep(plan, out, args.executor, args.workers, args.scheduler, args.fresh,
                   progress=False if args.quiet else None, command=args.command_line)

@@ -10,7 +10,7 @@ import pandas as pd
 from .metrics import summarize
 from .model import CommunityModel
 from .progress import progress_bar
-from .results import Results
+from .results import Results, keys_first
 
 
 def run_replication(scenario, replication: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
@@ -31,17 +31,12 @@ def run(scenario, reps: int = 1, seed: int | None = None, progress: bool | None 
         cohorts.append(c.assign(**keys))
         summaries.append({**keys, "seed": seed, **s})
     return Results(
-        daily=_keys_first(pd.concat(dailies, ignore_index=True)),
-        cohorts=_keys_first(pd.concat(cohorts, ignore_index=True)),
+        daily=keys_first(dailies),
+        cohorts=keys_first(cohorts),
         summary=pd.DataFrame(summaries),
         scenarios={scenario.name: scenario},
         seed=seed,
     )
-
-
-def _keys_first(frame: pd.DataFrame) -> pd.DataFrame:
-    keys = ["scenario", "point", "replication"]
-    return frame[keys + [c for c in frame.columns if c not in keys]]
 
 
 def sweep(experiment, out=None, executor: str = "local", workers: int | None = None,
@@ -69,12 +64,9 @@ def compare(*scenarios, reps: int = 10, seed: int | None = None, baseline: str |
     ``seed`` defaults to the first scenario's. Returns a ``Study`` (``.uplift()``, ``.plot()``).
     """
     from .plan import plan_from_scenarios
-    from .scenario import load_scenario
 
-    first = load_scenario(scenarios[0], overrides)
-    plan = plan_from_scenarios([str(s) for s in scenarios], list(overrides), replications=reps,
-                               seed=first.seed if seed is None else seed, baseline=baseline, kpis=kpis,
-                               question=question)
+    plan = plan_from_scenarios([str(s) for s in scenarios], list(overrides), replications=reps, seed=seed,
+                               baseline=baseline, kpis=kpis, question=question)
     return sweep(plan, out if out is not None else f"results/{_slug(plan.spec.name)}", **run_options)
 
 

@@ -31,6 +31,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 
 from .errors import InputError
 from .kpis import CATALOG, DEFAULT_EXPERIMENT_KPIS
+from .streams import Streams
 from .scenario import Scenario, Strict, _input_error, load_scenario, parse_scenario
 from .yamlfile import line_of, read_yaml, set_value
 
@@ -249,7 +250,8 @@ def design_points(spec: ExperimentSpec) -> list[dict]:
         return points
     from scipy.stats import qmc
 
-    rng = np.random.default_rng([spec.seed, 0x5A4D])  # the design's own stream
+    # seeded by its own named stream's key (qmc spawns child generators, which needs a seed sequence)
+    rng = np.random.default_rng(Streams(spec.seed).key("experiment design", 0))
     cls = qmc.LatinHypercube if spec.design == "lhs" else qmc.Sobol
     try:
         sampler = cls(d=len(params), rng=rng)
@@ -327,8 +329,13 @@ def load_experiment(path: str | Path) -> Plan:
 
 
 def plan_from_scenarios(paths: list[str], overrides: list[str] = (), **fields) -> Plan:
-    """The plan of ``groupsim compare``: the scenario files as arms, no parameters varied."""
+    """The plan of ``groupsim compare``: the scenario files as arms, no parameters varied.
+
+    The seed defaults to the first scenario's, so comparing a scenario with itself repeats ``run``.
+    """
     scenarios = [load_scenario(p, overrides) for p in paths]
+    if fields.get("seed") is None:
+        fields["seed"] = scenarios[0].seed
     names = [s.name for s in scenarios]
     fields.setdefault("name", "compare " + " vs ".join(names))
     spec = parse_experiment({"scenarios": list(paths), **{k: v for k, v in fields.items() if v is not None}},

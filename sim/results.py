@@ -49,11 +49,8 @@ class Results:
     def save(self, out: str | Path, command: str = "") -> Path:
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
-        _atomic(out / "daily.parquet", lambda p: self.daily.to_parquet(p, index=False))
-        _atomic(out / "cohorts.parquet", lambda p: self.cohorts.to_parquet(p, index=False))
-        _atomic(out / "summary.csv", lambda p: self.summary.to_csv(p, index=False, float_format="%.10g"))
-        manifest = json.dumps(self.manifest(command), indent=2, sort_keys=True)
-        _atomic(out / "manifest.json", lambda p: Path(p).write_text(manifest + "\n"))
+        write_tables(out, self.daily, self.cohorts, self.summary)
+        write_json(out / "manifest.json", self.manifest(command))
         _atomic(out / "overview.png", lambda p: self.plot(p))
         return out
 
@@ -67,6 +64,35 @@ class Results:
             "python": platform.python_version(),
             "packages": {p: _version(p) for p in PACKAGES},
         }
+
+
+KEYS = ["scenario", "point", "replication"]
+
+
+def keys_first(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The frames concatenated, with the run keys (scenario, point, replication) first."""
+    if not frames:
+        return pd.DataFrame(columns=KEYS)
+    frame = pd.concat(frames, ignore_index=True)
+    return frame[KEYS + [c for c in frame.columns if c not in KEYS]]
+
+
+def write_tables(out: Path, daily: pd.DataFrame, cohorts: pd.DataFrame, summary: pd.DataFrame) -> None:
+    """The three tables of a results folder, each written aside and renamed."""
+    _atomic(out / "daily.parquet", lambda p: daily.to_parquet(p, index=False))
+    _atomic(out / "cohorts.parquet", lambda p: cohorts.to_parquet(p, index=False))
+    _atomic(out / "summary.csv", lambda p: summary.to_csv(p, index=False, float_format="%.10g"))
+
+
+def write_json(path: Path, data: dict) -> None:
+    text = json.dumps(data, indent=2, sort_keys=True, default=_plain) + "\n"
+    _atomic(path, lambda p: Path(p).write_text(text))
+
+
+def _plain(value):
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    raise TypeError(f"{type(value).__name__} is not JSON")
 
 
 def _version(package: str) -> str:

@@ -23,8 +23,8 @@ import pandas as pd
 
 from .executors import Outcome
 from .plan import Plan, RunTask
+from .results import KEYS, _atomic, keys_first
 
-KEYS = ["scenario", "point", "replication"]
 
 
 def _version() -> str:
@@ -67,7 +67,8 @@ class RunStore:
             record = {"scenario": task.scenario, "point": task.point, "replication": task.replication,
                       "seed": task.seed, "hash": task.digest, "version": _version(),
                       "error": outcome.error, "detail": outcome.detail}
-            _atomic_text(self._failure(task), json.dumps(record, indent=1))
+            text = json.dumps(record, indent=1)
+            _atomic(self._failure(task), lambda p: Path(p).write_text(text))
             return
         tmp = self.root / f".tmp-{task.key}-{uuid.uuid4().hex[:8]}"
         tmp.mkdir()
@@ -113,18 +114,7 @@ def gather(plan: Plan, store: RunStore) -> tuple[pd.DataFrame, pd.DataFrame, pd.
         cohorts.append(c.assign(**keys))
         summaries.append({**keys, "seed": task.seed, **plan.values_at(task.scenario, task.point), **s})
     summary = pd.DataFrame(summaries) if summaries else pd.DataFrame(columns=KEYS + ["seed"])
-    return (_keys_first(dailies), _keys_first(cohorts), summary,
+    return (keys_first(dailies), keys_first(cohorts), summary,
             pd.DataFrame(failures, columns=KEYS + ["seed", "error"]))
 
 
-def _keys_first(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    if not frames:
-        return pd.DataFrame(columns=KEYS)
-    frame = pd.concat(frames, ignore_index=True)
-    return frame[KEYS + [c for c in frame.columns if c not in KEYS]]
-
-
-def _atomic_text(path: Path, text: str) -> None:
-    tmp = path.with_name(f".tmp-{path.name}-{uuid.uuid4().hex[:8]}")
-    tmp.write_text(text)
-    os.replace(tmp, path)

@@ -28,7 +28,7 @@ from .kpis import CATALOG
 from .paired import ranking, uplift_table
 from .plan import Plan
 from .progress import progress_bar
-from .results import PACKAGES, _atomic, _num, _version
+from .results import PACKAGES, _atomic, _num, _version, write_json, write_tables
 from .stats import mean_ci
 from .store import RunStore, gather
 
@@ -113,11 +113,9 @@ class Study:
     def save(self, out: str | Path, report: bool = True) -> Path:
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
-        _atomic(out / "daily.parquet", lambda p: self.daily.to_parquet(p, index=False))
-        _atomic(out / "cohorts.parquet", lambda p: self.cohorts.to_parquet(p, index=False))
-        _atomic(out / "summary.csv", lambda p: self.summary.to_csv(p, index=False, float_format="%.10g"))
-        _write_json(out / "manifest.json", self.manifest)
-        _write_json(out / "log.json", self.log)
+        write_tables(out, self.daily, self.cohorts, self.summary)
+        write_json(out / "manifest.json", self.manifest)
+        write_json(out / "log.json", self.log)
         if len(self.failures):
             _atomic(out / "failures.csv", lambda p: self.failures.to_csv(p, index=False))
         else:
@@ -162,7 +160,7 @@ def execute_plan(plan: Plan, out: str | Path, executor: str = "local", workers: 
     store.prepare(fresh)
     manifest = {**plan.manifest(), "python": platform.python_version(),
                 "packages": {p: _version(p) for p in PACKAGES}}
-    _write_json(out / "manifest.json", manifest)
+    write_json(out / "manifest.json", manifest)
     unique = list({t.key: t for t in plan.tasks()}.values())  # an arm equal to another runs once
     todo = [t for t in unique if not store.is_done(t)]
     quiet = progress is False
@@ -218,17 +216,6 @@ def _check_out(out: Path, plan: Plan, fresh: bool) -> None:
         what = f"experiment '{name}'" if name else "other results"
         raise InputError("--out", "", f"'{out}' holds {what}, not '{plan.spec.name}'; choose another folder "
                                       "or add --fresh to replace it")
-
-
-def _write_json(path: Path, data: dict) -> None:
-    text = json.dumps(data, indent=2, sort_keys=True, default=_plain) + "\n"
-    _atomic(path, lambda p: Path(p).write_text(text))
-
-
-def _plain(value):
-    if hasattr(value, "item"):
-        return value.item()
-    raise TypeError(f"{type(value).__name__} is not JSON")
 
 
 def describe(study: Study, limit: int = 12) -> str:

@@ -71,7 +71,6 @@ def test_rare_choices_have_their_probability_and_are_independent():
     gates = gate(odds, 1.0)
     streams = Streams(3, 0)
     drawer = Drawer(streams)
-    hits = {c: np.zeros(m.n, bool) for c in RARE}
     both, trials = 0, 0
     for t in range(5):
         day = {}
