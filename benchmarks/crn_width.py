@@ -5,7 +5,7 @@ with ``=4`` (nothing else differs). For each KPI, the 95% CI width of the mean
 difference B - A over R replications:
 
 (a) CRN: A and B both run with seed S and replication r; CI of the mean of the R
-    per-r differences (Student t, ``sim.stats.mean_ci``);
+    per-r differences (Student t, ``sim.analysis.stats.mean_ci``);
 (b) independent: B run with another seed S' (replication r), A as in (a); the same
     paired-by-index CI of the R differences of unpaired runs, and for comparison the
     Welch CI of the difference of the two means.
@@ -25,7 +25,7 @@ import numpy as np
 from scipy import stats
 
 import sim
-from sim.stats import mean_ci
+from sim.analysis.stats import mean_ci
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"

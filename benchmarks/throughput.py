@@ -2,7 +2,7 @@
 
 For the minimal scenario (benchmarks/minimal.yaml) and scenarios/baseline.yaml (with its
 arrivals and messaging), at 10^4, 10^5 and 10^6 initial members over 90 days, and for
-the per-agent reference (sim.reference) on the minimal scenario. Member-days are the
+the per-agent reference (sim.engine.reference) on the minimal scenario. Member-days are the
 sum of the daily ``members`` column (members present each day, summed over days and
 groups). Only ``run()`` is timed; construction is reported separately. Each repeat of
 a configuration runs in a fresh subprocess, which reports its timings and its peak RSS
@@ -37,7 +37,7 @@ def peak_rss_mb() -> float:
 def one(cfg: dict) -> dict:
     """Run replication ``cfg["replication"]`` of one configuration in this process."""
     import sim
-    from sim.reference import ReferenceModel
+    from sim.engine.reference import ReferenceModel
 
     scenario = sim.load_scenario(SCENARIOS[cfg["scenario"]],
                                  [f"recruitment.initial_members={cfg['n']}", f"days={cfg['days']}"])

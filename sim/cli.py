@@ -12,7 +12,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from .errors import InputError
+from .experiments.errors import InputError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -43,16 +43,16 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     r = sub.add_parser("run", help="run a scenario file and write a results folder",
-                       description="Run replications of a scenario; write daily.parquet, summary.csv, "
-                                   "cohorts.parquet, manifest.json and overview.png; print KPIs with 95% CIs.")
+                       description="Run replications of a scenario into a resumable results folder (daily.parquet, "
+                                   "summary.csv, cohorts.parquet, manifest.json, charts/, report.html); print "
+                                   "KPIs with 95% CIs.")
     r.add_argument("scenario", help="scenario file (YAML)")
     r.add_argument("--reps", type=_positive, default=5, help="replications (default 5)")
     r.add_argument("--seed", type=_seed, help="seed (default: the scenario's)")
     r.add_argument("--days", type=_positive, help="days to simulate (default: the scenario's)")
     r.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="override a scenario field by dotted path, e.g. strategies.messaging.per_day=5")
-    r.add_argument("--out", help="results folder (default: results/<scenario file name>)")
-    r.add_argument("--quiet", action="store_true", help="no progress bar and no KPI table")
+    _execution_options(r, "results/<scenario file name>")
 
     w = sub.add_parser("sweep", help="run an experiment file (parameter sweep or strategy review)",
                        description="Run every scenario x point x replication of an experiment file into a "
@@ -100,39 +100,43 @@ def _execution_options(p, default_out: str) -> None:
 
 
 def cmd_run(args) -> int:
-    from .experiment import run
-    from .results import format_kpis
-    from .scenario import load_scenario
+    from .api import run
+    from .experiments.scenario import load_scenario
 
+    _check_executor(args)
     overrides = list(args.overrides) + ([f"days={args.days}"] if args.days else [])
     scenario = load_scenario(args.scenario, overrides)
-    out = Path(args.out) if args.out else Path("results") / Path(args.scenario).stem
-    if out.exists() and not out.is_dir():
-        raise InputError("--out", "", f"'{out}' exists and is not a folder")
-    results = run(scenario, reps=args.reps, seed=args.seed, progress=None if not args.quiet else False)
-    results.save(out, command=args.command_line)
+    out = Path(args.out) if args.out else _default_folder(Path(args.scenario).stem)
+    results = run(scenario, reps=args.reps, seed=args.seed, out=out, report=True, **_execution(args))
     if not args.quiet:
-        print(format_kpis(results.kpi_table()))
-    print(f"results: {out}")
-    return 0
+        print(_format_kpis(results))
+    return _finish(results, out, args.quiet, describe=False)
 
 
+def _finish(results, out: Path, quiet: bool, describe: bool = True) -> int:
+    from .reporting.text import describe as describe_results
 
-
-def _finish(study, out: Path, quiet: bool) -> int:
-    from .study import describe
-
-    if not quiet and len(study.summary):
-        print(describe(study))
+    if describe and not quiet and len(results.summary):
+        print(describe_results(results))
     print(f"report: {out / 'report.html'}")
-    failures = study.failures
+    failures = results.failures
     if len(failures):
         first = failures.iloc[0]
-        print(f"groupsim: {study.log['failed']} of {study.log['runs']} runs failed (first: scenario {first['scenario']}, "
-              f"point {first['point']}, replication {first['replication']}: {first['error']}); "
+        print(f"groupsim: {results.log['failed']} of {results.log['runs']} runs failed (first: scenario "
+              f"{first['scenario']}, point {first['point']}, replication {first['replication']}: {first['error']}); "
               f"see {out / 'failures.csv'}; rerun the same command to retry them", file=sys.stderr)
         return 1
     return 0
+
+
+def _format_kpis(results) -> str:
+    from .reporting.text import format_kpis
+    return format_kpis(results)
+
+
+def _default_folder(name: str) -> Path:
+    from .experiments.plan import default_folder
+    return default_folder(name)
 
 
 def _check_executor(args) -> None:
@@ -140,46 +144,45 @@ def _check_executor(args) -> None:
         raise InputError("--scheduler", "", "a scheduler address needs --executor dask")
 
 
+def _execution(args) -> dict:
+    return {"executor": args.executor, "workers": args.workers, "scheduler": args.scheduler, "fresh": args.fresh,
+            "progress": False if args.quiet else None, "command": args.command_line}
+
+
 def cmd_sweep(args) -> int:
-    from .experiment import sweep
-    from .plan import load_experiment
+    from .api import sweep
+    from .experiments.plan import load_experiment
 
     _check_executor(args)
     plan = load_experiment(args.experiment)
-    out = Path(args.out) if args.out else Path("results") / Path(args.experiment).stem
-    study = sweep(plan, out, args.executor, args.workers, args.scheduler, args.fresh,
-                  progress=False if args.quiet else None, command=args.command_line)
-    return _finish(study, out, args.quiet)
+    out = Path(args.out) if args.out else _default_folder(Path(args.experiment).stem)
+    return _finish(sweep(plan, out, **_execution(args)), out, args.quiet)
 
 
 def cmd_compare(args) -> int:
-    from .experiment import _slug, sweep
-    from .plan import plan_from_scenarios
+    from .api import compare_plan, sweep
 
     _check_executor(args)
     overrides = list(args.overrides) + ([f"days={args.days}"] if args.days else [])
     kpis = [k.strip() for k in args.kpis.split(",") if k.strip()] if args.kpis else None
-    plan = plan_from_scenarios(args.scenarios, overrides, replications=args.reps, baseline=args.baseline,
-                               seed=args.seed, kpis=kpis)
-    out = Path(args.out) if args.out else Path("results") / _slug(plan.spec.name.replace(" vs ", "-"))
-    study = sweep(plan, out, args.executor, args.workers, args.scheduler, args.fresh,
-                  progress=False if args.quiet else None, command=args.command_line)
-    return _finish(study, out, args.quiet)
+    plan = compare_plan(args.scenarios, overrides, args.reps, baseline=args.baseline, seed=args.seed, kpis=kpis)
+    out = Path(args.out) if args.out else _default_folder(plan.spec.name)
+    return _finish(sweep(plan, out, **_execution(args)), out, args.quiet)
 
 
 def cmd_report(args) -> int:
-    from .study import Study
+    from .reporting.results import Results
 
     folder = Path(args.folder)
-    path = Study.load(folder).write_report(folder)
+    path = Results.load(folder).write_report(folder)
     print(f"report: {path}")
     return 0
 
 
 def cmd_validate(args) -> int:
-    from .plan import is_experiment, load_experiment
-    from .scenario import load_scenario
-    from .yamlfile import read_yaml
+    from .experiments.plan import is_experiment, load_experiment
+    from .experiments.scenario import load_scenario
+    from .experiments.yamlfile import read_yaml
 
     if is_experiment(read_yaml(args.file)[0]):
         if args.overrides:
@@ -190,7 +193,7 @@ def cmd_validate(args) -> int:
               f"{len(plan.points)} point(s) each, {plan.spec.replications} replication(s): {runs} runs")
         return 0
     s = load_scenario(args.file, args.overrides)
-    strategies = ", ".join(s.strategy_params()) or "none"
+    strategies = ", ".join(name for name, _ in s.strategy_params()) or "none"
     print(f"{args.file}: ok — scenario '{s.name}', {s.days} days, strategies: {strategies}")
     return 0
 

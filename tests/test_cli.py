@@ -23,11 +23,12 @@ import pytest
 import sim
 from sim import load_scenario
 from sim.cli import main
-from sim.results import KPIS
+from sim.analysis.kpis import CATALOG, RUN_KPIS as KPIS
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
-FILES = ("daily.parquet", "summary.csv", "cohorts.parquet", "manifest.json", "overview.png")
+FILES = ("daily.parquet", "summary.csv", "cohorts.parquet", "manifest.json", "log.json", "report.html")
+TABLES = ("daily.parquet", "summary.csv", "cohorts.parquet", "manifest.json")  # decided by the plan alone
 SMALL = ["--days", "30", "--reps", "2", "--set", "recruitment.arrivals_per_day=20"]
 MODULE = [sys.executable, "-m", "sim"]
 
@@ -210,30 +211,35 @@ def runs(procs):
 
 
 def test_run_writes_the_results_folder(runs):
+    """The same folder as compare and sweep: tables, manifest, log, the store, charts, report."""
     res, proc = runs["a"]
-    assert sorted(p.name for p in res.iterdir()) == sorted(FILES)
+    assert sorted(p.name for p in res.iterdir()) == sorted(FILES + ("charts", "runs"))
     for f in FILES:
         assert (res / f).stat().st_size > 0
-    assert (res / "overview.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert len(list((res / "runs").iterdir())) == 2  # one stored run per replication
+    charts = sorted(p.name for p in (res / "charts").iterdir())
+    assert charts == ["activity.png", "cost.png", "retention.png"]
+    assert all((res / "charts" / c).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for c in charts)
     json.loads((res / "manifest.json").read_text())
 
 
 def test_run_prints_kpis_with_cis_and_the_results_path(runs):
     _, proc = runs["a"]
     lines = proc.stdout.splitlines()
-    assert lines[-1] == "results: res"
+    assert lines[-1] == f"report: {Path('res') / 'report.html'}"
     assert lines[0] == "baseline  (2 replications; mean [95% CI])"
-    body = {ln.split()[0]: ln for ln in lines[1:-1]}
+    labels = {CATALOG[k].label: k for k in KPIS}
+    body = {labels[ln[2:36].strip()]: ln for ln in lines[1:-1]}
     assert set(body) == set(KPIS)
     for kpi in ("members_end", "active_end", "retention_d1", "retention_d7"):
-        assert re.search(r"\[[-\d.,]+, [-\d.,]+\]$", body[kpi]), body[kpi]
+        assert re.search(r"\[[-\d.,]+, [-\d.,]+\]  " + re.escape(CATALOG[kpi].unit) + "$", body[kpi]), body[kpi]
     assert "n/a" in body["retention_d90"]  # not observable in 30 days
     assert "Traceback" not in proc.stderr
 
 
 def test_same_command_gives_byte_identical_files(runs):
     a, b = runs["a"][0], runs["b"][0]
-    for f in FILES:
+    for f in TABLES:
         assert (a / f).read_bytes() == (b / f).read_bytes(), f
 
 
@@ -256,7 +262,8 @@ def test_manifest_records_seed_scenario_hash_and_versions(runs):
     assert m["packages"]["groupsim"] == sim.__version__
     assert set(m["packages"]) >= {"mesa", "pyarrow", "scipy", "pydantic", "matplotlib"}
     assert "not installed" not in m["packages"].values()
-    assert m["command"].startswith("groupsim run ") and "--seed 5" in m["command"]
+    log = json.loads((res / "log.json").read_text())
+    assert log["command"].startswith("groupsim run ") and "--seed 5" in log["command"]
     mc = json.loads((runs["c"][0] / "manifest.json").read_text())
     assert mc["seed"] == 6 and mc["scenarios"]["baseline"]["hash"] == scenario.digest
 
@@ -293,12 +300,12 @@ def test_failed_run_leaves_an_existing_results_folder_alone(procs, runs, tmp_pat
     # a real results folder, in-process, with bad overrides and bad numbers
     folder = tmp_path / "res"
     shutil.copytree(runs["a"][0], folder)
-    before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in folder.iterdir()}
+    before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in folder.rglob("*") if p.is_file()}
     for args in (["--set", "days=0"], ["--set", "strategies.nope=1"]):
         assert main(["run", str(BASELINE), *args, "--out", str(folder)]) == 2
     with pytest.raises(SystemExit):
         main(["run", str(BASELINE), "--reps", "0", "--out", str(folder)])
-    after = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in folder.iterdir()}
+    after = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in folder.rglob("*") if p.is_file()}
     assert after == before
 
 

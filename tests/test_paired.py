@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from sim.paired import paired, ranking, reps_to_resolve, uplift_table, verdict
+from sim.analysis.paired import paired, ranking, reps_to_resolve, uplift_table, verdict
 
 
 def test_uplift_is_the_mean_paired_difference_with_a_t_interval():

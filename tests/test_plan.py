@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from sim.cli import main
-from sim.plan import ExperimentSpec, design_points, load_experiment
+from sim.experiments.plan import ExperimentSpec, design_points, load_experiment
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline.yaml"

@@ -24,7 +24,7 @@ def test_quick_start_is_make_demo_and_make_test():
 
 
 def test_experiment_file_in_readme_is_valid(tmp_path):
-    from sim.plan import load_experiment
+    from sim.experiments.plan import load_experiment
 
     block = re.search(r"## Sweeping parameters.*?```yaml\n(.*?)```", README, re.S).group(1)
     folder = tmp_path / "experiments"

@@ -1,4 +1,4 @@
-"""The vectorised engine against the per-agent reference (``sim.reference``).
+"""The vectorised engine against the per-agent reference (``sim.engine.reference``).
 
 Statistical agreement: R replications of ``CommunityModel`` (replications 0..R-1 of one
 seed) and R runs of ``ReferenceModel`` (seeds 0..R-1) on the minimal scenario; on every
@@ -24,7 +24,7 @@ import pytest
 from scipy import stats
 
 import sim
-from sim.reference import ReferenceModel
+from sim.engine.reference import ReferenceModel
 
 MINIMAL = Path(__file__).resolve().parents[1] / "benchmarks" / "minimal.yaml"
 N, DAYS, R, SEED = 2000, 60, 10, 7

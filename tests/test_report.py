@@ -106,7 +106,7 @@ def test_report_command_rebuilds_the_same_page(compared, tmp_path, capsys):
 def test_report_of_a_folder_without_a_study_is_bad_input(tmp_path, capsys):
     assert main(["report", str(tmp_path)]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "not a sweep or comparison results folder" in err
+    assert err.count("\n") == 1 and "not a groupsim results folder" in err
 
 
 def test_sweep_charts_have_parameter_panels_and_a_heatmap(grid2):

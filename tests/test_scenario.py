@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from sim import load_scenario, parse_scenario
-from sim.errors import InputError
+from sim.experiments.errors import InputError
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = sorted((ROOT / "scenarios").glob("*.yaml")) + [ROOT / "benchmarks" / "minimal.yaml"]
@@ -166,16 +166,16 @@ def test_error_from_a_dict_names_the_source():
 
 def test_set_overrides_apply():
     s = load_scenario(BASELINE, ["strategies.messaging.per_day=5", "days=30"])
-    assert s.days == 30 and s.strategy_params()["messaging"].per_day == 5
+    assert s.days == 30 and s.strategy("messaging").per_day == 5
     base = load_scenario(BASELINE)
-    assert base.strategy_params()["messaging"].per_day != 5 or base.days != 30
+    assert base.strategy("messaging").per_day != 5 or base.days != 30
 
 
 @pytest.mark.parametrize("item, get, expected", [
     ("days=45", lambda s: s.days, 45),
     ("recruitment.join_probability=0.25", lambda s: s.recruitment.join_probability, 0.25),
     ("recruitment.initial_members=1e2", None, None),  # YAML 1.1: '1e2' is a string, not a number
-    ("strategies.messaging.slots=[20, 8]", lambda s: s.strategy_params()["messaging"].slots, (8, 20)),
+    ("strategies.messaging.slots=[20, 8]", lambda s: s.strategy("messaging").slots, (8, 20)),
     ("groups.auto_switch=false", lambda s: s.groups.auto_switch, False),
     ("behavior.fatigue.enabled=no", lambda s: s.behavior.fatigue.enabled, False),
     ("members.activity={beta: [2, 20]}", lambda s: s.members.activity.beta, (2.0, 20.0)),
@@ -197,7 +197,7 @@ def test_set_can_add_a_strategy_section():
     if not path.exists():
         pytest.skip("scenarios/dead_group.yaml not present")
     s = load_scenario(path, ["strategies.messaging.per_day=2"])
-    assert s.strategy_params()["messaging"].per_day == 2
+    assert s.strategy("messaging").per_day == 2
 
 
 @pytest.mark.parametrize("item, field, needle", [

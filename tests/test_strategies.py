@@ -6,7 +6,7 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 import sim
-from sim.streams import Streams
+from sim.engine.streams import Streams
 from sim.strategies import REGISTRY
 
 BASE = {"name": "conformance", "days": 20, "seed": 4,
@@ -31,7 +31,7 @@ def test_builds_from_its_defaults(name):
     cls = REGISTRY[name]
     params = cls.Params()
     assert cls(params).params is params  # parameters are kept as given
-    assert scenario({name: {}}).strategy_params()[name] == params
+    assert scenario({name: {}}).strategy(name) == params
 
 
 def test_is_deterministic(name):

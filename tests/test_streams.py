@@ -1,4 +1,4 @@
-"""Counter-based random streams (``sim.streams``) and per-uid trait draws (``sim.traits``).
+"""Counter-based random streams (``sim.engine.streams``) and per-uid trait draws (``sim.engine.traits``).
 
 Statistical checks use fixed keys and ~10^5 draws, with thresholds (p > 1e-3, or a
 correlation within 4.5 standard errors) that a correct generator passes with near
@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim.streams import Streams, StreamView, hash_uniform, hash_words, purpose_key
-from sim.traits import BLOCK, _Dist, draw_segments, draw_trait
+from sim.engine.streams import Streams, StreamView, hash_uniform, hash_words, purpose_key
+from sim.engine.traits import BLOCK, Distribution as _Dist, draw_segments, draw_trait
 
 N = 100_000
 UIDS = np.arange(N, dtype=np.uint32)
@@ -143,7 +143,7 @@ def test_keys_depend_on_every_part():
 _CHILD = r"""
 import json, sys
 import numpy as np
-from sim.streams import Streams, purpose_key
+from sim.engine.streams import Streams, purpose_key
 s = Streams(20240601, 3)
 print(json.dumps({
     "hash": hash("trait.activity"),

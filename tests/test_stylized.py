@@ -10,7 +10,7 @@ import pytest
 from stats_helpers import lower_bound, post_share, replicate, upper_bound
 
 BASELINE, DEAD, WELL = "scenarios/baseline.yaml", "scenarios/dead_group.yaml", "scenarios/well_run.yaml"
-SILENT = 0.01  # under 1% of members posting a day: a silent group (sim.metrics.SILENT_SHARE)
+SILENT = 0.01  # under 1% of members posting a day: a silent group (sim.analysis.kpis.SILENT_SHARE)
 REPS = 6
 
 

@@ -18,7 +18,7 @@ import pytest
 
 import sim
 from sim.cli import main
-from sim.plan import load_experiment
+from sim.experiments.plan import load_experiment
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ("daily.parquet", "cohorts.parquet", "summary.csv", "manifest.json")
@@ -155,7 +155,7 @@ def test_killed_sweep_resumes_where_it_stopped(tmp_path, local1):
 
 
 def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tiny, tmp_path, monkeypatch, capsys):
-    import sim.experiment as experiment_module
+    import sim.experiments.runner as experiment_module
 
     real = experiment_module.run_replication
 

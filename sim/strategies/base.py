@@ -2,33 +2,77 @@
 
 A strategy is an operator policy plugged into the day: a class registered under the
 name used in scenario files, holding its validated parameters (a pydantic model in
-``Params``) and implementing only the hooks it needs:
+``Params``, which always has ``when`` and ``where``: ``sim.strategies.schedule``) and
+implementing only the hooks it needs:
 
-- ``setup(model)``: once, after the population exists (add member columns, etc.);
-- ``plan(day)``: before members act: post messages, add log-odds terms, book costs;
+- ``setup(model)``: once, after the population exists;
+- ``plan(day)``: before members act: send messages, add log-odds terms, book costs;
 - ``after(day)``: after members act, with today's outcomes on ``day``.
 
-Randomness comes only from ``day.stream(self.name)``.
+It declares everything it adds, and the engine refuses what it does not declare:
+
+- ``columns``: per-member state (``sim.engine.members.Column``);
+- ``outputs``: per-(day, group) columns of ``daily.parquet`` (``sim.engine.day.Output``);
+- ``channels``: accounts that post in groups (``sim.engine.day.Channel``);
+- ``costs``: its categories in the cost ledger (column ``spend_<category>``);
+- ``kpis``: KPIs of ``summary.csv`` with label, unit and better direction
+  (``sim.analysis.kpis.Kpi`` with ``total``, a daily column summed over the run);
+- ``writes``: engine member columns it changes (for example ``trust``).
+
+Randomness comes only from ``day.stream()``: the instance's own stream, purpose
+``strategy.<name>`` (``strategy.<name>.<k>`` for the k-th further instance).
 """
 from __future__ import annotations
 
 from typing import ClassVar
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict
+
+from ..analysis.kpis import CATALOG, Kpi
+from ..engine.day import Channel, Output
+from ..engine.members import Column
+from .schedule import Schedule, Target, scope
 
 REGISTRY: dict[str, type["Strategy"]] = {}
 
 
 class StrategyParams(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+    when: Schedule = Schedule()
+    where: Target = Target()
 
 
 class Strategy:
     name: ClassVar[str]
     Params: ClassVar[type[StrategyParams]] = StrategyParams
+    columns: ClassVar[tuple[Column, ...]] = ()
+    outputs: ClassVar[tuple[Output, ...]] = ()
+    channels: ClassVar[tuple[Channel, ...]] = ()
+    costs: ClassVar[tuple[str, ...]] = ()
+    kpis: ClassVar[tuple[Kpi, ...]] = ()
+    writes: ClassVar[tuple[str, ...]] = ()
 
-    def __init__(self, params: StrategyParams):
+    def __init__(self, params: StrategyParams, index: int = 0):
         self.params = params
+        self.index = index
+
+    @property
+    def purpose(self) -> str:
+        """Its stream's purpose name."""
+        return f"strategy.{self.name}" + (f".{self.index}" if self.index else "")
+
+    @property
+    def channel_names(self) -> set[str]:
+        return {c.name for c in self.channels}
+
+    @property
+    def output_names(self) -> set[str]:
+        return {o.name for o in self.outputs}
+
+    def scope(self, day) -> np.ndarray:
+        """The groups it acts on today (its ``when`` and ``where``)."""
+        return scope(self.params.when, self.params.where, day)
 
     def setup(self, model) -> None:
         pass
@@ -41,7 +85,18 @@ class Strategy:
 
 
 def register(cls: type[Strategy]) -> type[Strategy]:
+    """Add a strategy class to the registry under ``cls.name`` (checks its declarations)."""
     if cls.name in REGISTRY:
         raise ValueError(f"strategy '{cls.name}' is registered twice")
+    for kpi in cls.kpis:
+        if kpi.total is None:
+            raise ValueError(f"strategy '{cls.name}': KPI '{kpi.name}' needs total (a daily column)")
+        if kpi.name in CATALOG or any(kpi.name in {k.name for k in s.kpis} for s in REGISTRY.values()):
+            raise ValueError(f"strategy '{cls.name}': KPI '{kpi.name}' exists already")
     REGISTRY[cls.name] = cls
     return cls
+
+
+def kpi_catalog() -> dict[str, Kpi]:
+    """Every KPI: the engine's and those the registered strategies declare."""
+    return {**CATALOG, **{k.name: k for cls in REGISTRY.values() for k in cls.kpis}}

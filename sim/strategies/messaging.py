@@ -14,7 +14,9 @@ pushes do for members (see ``sim.behavior``); notifications annoy at any hour.
 Parameters: ``per_day`` (messages/day/group, default 3, 0-50), ``slots`` (hours 0-23,
 distinct, default [9, 12, 20]), ``value_share`` (0-1, default 0.6), ``cost_per_message``
 (CNY of staff time to write and send one message to one group, default 2: about
-2-3 minutes at 50 CNY an hour), booked in the cost ledger as ``staff``.
+2-3 minutes at 50 CNY an hour), booked in the cost ledger as ``staff``; and the shared
+``when`` / ``where`` (``sim.strategies.schedule``). Messages go to the operator's
+channels ``value`` and ``ad``. KPI: ``staff_spend`` (CNY over the run).
 """
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ import math
 
 from pydantic import Field, field_validator
 
+from ..analysis.kpis import Kpi
 from .base import Strategy, StrategyParams, register
 
 REACH = (0.35, 0.2, 0.12, 0.08, 0.08, 0.12, 0.3, 0.6, 0.8, 0.85, 0.8, 0.85,
@@ -46,8 +49,11 @@ class MessagingParams(StrategyParams):
 class Messaging(Strategy):
     name = "messaging"
     Params = MessagingParams
+    costs = ("staff",)
+    kpis = (Kpi("staff_spend", "Staff spend on operator messages", "CNY", higher_is_better=False,
+                total="spend_staff"),)
 
-    def schedule(self, t: int) -> tuple[float, float, float, float]:
+    def messages_on(self, t: int) -> tuple[float, float, float, float]:
         """(value messages, ads, reach-weighted value, reach-weighted ads) on day ``t``."""
         p = self.params
         first, last = math.floor(p.per_day * t), math.floor(p.per_day * (t + 1))
@@ -61,10 +67,8 @@ class Messaging(Strategy):
         return value, ads, value_reach, ad_reach
 
     def plan(self, day) -> None:
-        value, ads, value_reach, ad_reach = self.schedule(day.t)
+        value, ads, value_reach, ad_reach = self.messages_on(day.t)
         if value or ads:
-            day.value_msgs += value
-            day.ad_msgs += ads
-            day.value_reach += value_reach
-            day.ad_reach += ad_reach
+            day.send("value", value, value_reach)
+            day.send("ad", ads, ad_reach)
             day.cost("staff", (value + ads) * self.params.cost_per_message)

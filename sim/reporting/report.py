@@ -16,9 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .kpis import CATALOG
-from .results import _atomic, _num
-from .study import _signed
+from ..experiments.folder import atomic_write
+from .text import number, signed
 
 CAPTIONS = {
     "ranking": "Arms from best to worst on {kpi}; each is compared with the next on the same replications.",
@@ -49,7 +48,7 @@ def write_report(study, out: Path, charts: dict[str, Path]) -> Path:
             f"<title>{_e(study.experiment['name'])} — groupsim report</title><style>{STYLE}</style></head>"
             f"<body>\n" + "\n".join(p for p in parts if p) + "\n</body></html>\n")
     path = out / "report.html"
-    _atomic(path, lambda p: Path(p).write_text(page, encoding="utf-8"))
+    atomic_write(path, lambda p: Path(p).write_text(page, encoding="utf-8"))
     return path
 
 
@@ -124,20 +123,20 @@ def _show(v) -> str:
 
 def _ranking(study) -> str:
     kpi = study.kpis[0]
-    spec = CATALOG[kpi]
+    spec = study.catalog[kpi]
     ranked = study.ranking(kpi)
     rows = []
     for r in ranked.itertuples():
         note = ""
         if hasattr(r, "separated") and not pd.isna(r.separated):
             if r.separated:
-                note = f"ahead of the next by {_num(spec.shown(r.ahead_by))} [{_num(spec.shown(r.ahead_low))}, " \
-                       f"{_num(spec.shown(r.ahead_high))}]"
+                note = f"ahead of the next by {number(spec.shown(r.ahead_by))} [{number(spec.shown(r.ahead_low))}, " \
+                       f"{number(spec.shown(r.ahead_high))}]"
             else:
                 need = "more replications than is sensible" if math.isinf(r.reps_needed) else \
                     f"~{r.reps_needed:,.0f} replications"
                 note = f"cannot be told apart from the next: the 95% CI includes 0 ({need} needed)"
-        rows.append([str(r.rank), _e(study.label((r.scenario, r.point))), _num(spec.shown(r.mean)), _e(note)])
+        rows.append([str(r.rank), _e(study.label((r.scenario, r.point))), number(spec.shown(r.mean)), _e(note)])
     return (f"<h2>Ranking on {_e(spec.label)}</h2><p>{_e(CAPTIONS['ranking'].format(kpi=spec.label))}</p>" +
             _table(["#", "arm", f"{spec.label} ({spec.unit})", "vs the next"], rows[:30]))
 
@@ -155,17 +154,17 @@ def _kpis(study) -> str:
     for arm in arms:
         row = [_e(study.label(arm))]
         for kpi in study.kpis:
-            spec = CATALOG[kpi]
+            spec = study.catalog[kpi]
             r = table[(table["scenario"] == arm[0]) & (table["point"] == arm[1]) & (table["kpi"] == kpi)]
             if r.empty:
                 row.append("n/a")
                 continue
             r = r.iloc[0]
-            ci = "" if pd.isna(r["low"]) else f"<br><span class=\"muted\">[{_num(spec.shown(r['low']))}, " \
-                                              f"{_num(spec.shown(r['high']))}]</span>"
-            row.append(_num(spec.shown(r["mean"])) + ci)
+            ci = "" if pd.isna(r["low"]) else f"<br><span class=\"muted\">[{number(spec.shown(r['low']))}, " \
+                                              f"{number(spec.shown(r['high']))}]</span>"
+            row.append(number(spec.shown(r["mean"])) + ci)
         rows.append(row)
-    head = ["arm"] + [f"{CATALOG[k].label} ({CATALOG[k].unit})" for k in study.kpis]
+    head = ["arm"] + [f"{study.catalog[k].label} ({study.catalog[k].unit})" for k in study.kpis]
     more = f"<p class=\"muted\">Showing {len(arms)} of {len(study.arms)} arms; all are in summary.csv.</p>" \
         if len(arms) < len(study.arms) else ""
     return "<h2>KPIs (mean [95% CI] over replications)</h2>" + _table(head, rows) + more
@@ -180,19 +179,19 @@ def _uplift(study) -> str:
     for arm in arms:
         row, cls = [_e(study.label(arm))], [""]
         for kpi in study.kpis:
-            spec = CATALOG[kpi]
+            spec = study.catalog[kpi]
             r = up[(up["scenario"] == arm[0]) & (up["point"] == arm[1]) & (up["kpi"] == kpi)]
             if r.empty or pd.isna(r["low"].iloc[0]):
                 row.append("n/a")
                 cls.append("close")
                 continue
             r = r.iloc[0]
-            row.append(f"{_signed(spec.shown(r['uplift']))}<br><span class=\"muted\">[{_signed(spec.shown(r['low']))}, "
-                       f"{_signed(spec.shown(r['high']))}] P(better) {r['p_better']:.2f}</span><br>{_e(r['verdict'])}")
+            row.append(f"{signed(spec.shown(r['uplift']))}<br><span class=\"muted\">[{signed(spec.shown(r['low']))}, "
+                       f"{signed(spec.shown(r['high']))}] P(better) {r['p_better']:.2f}</span><br>{_e(r['verdict'])}")
             cls.append("better" if r["verdict"] == "better" else "worse" if r["verdict"] == "worse" else "close")
         rows.append(row)
         classes.append(cls)
-    head = ["arm"] + [f"{CATALOG[k].label} ({CATALOG[k].uplift_unit})" for k in study.kpis]
+    head = ["arm"] + [f"{study.catalog[k].label} ({study.catalog[k].uplift_unit})" for k in study.kpis]
     return (f"<h2>Uplift vs {_e(study.label(study.baseline))}</h2><p>Mean paired difference [95% CI], P(better) "
             f"(the chance the true uplift is on the better side of 0), and the verdict. Green: better, red: worse, "
             f"grey: the interval includes 0, so these replications cannot rank the two; the replications that "

@@ -12,9 +12,9 @@ that stay in cache (``Drawer.common``).
 
 **Rare choices** (lapse, mute, buy, leave: a few percent a day or less) are tested on
 every row at a fraction of that cost (``Drawer.rare``). Their uniform has two stages,
-u = (b + v) / 256: b is one byte of a word hashed once a day for all four (purpose
-``"rare"``; byte k for the k-th name in ``RARE``), v a 23-bit uniform of the choice's own
-purpose. A row can say yes only if b < 256·p_i. Each choice has a bound K on the factor
+u = (b + v) / 256: b is one byte of a word hashed once a day (the choice's ``gate_word``
+and ``byte``, ``sim.engine.choices``: the four built-in ones share the word ``"rare"``,
+any other choice has its own), v a 23-bit uniform of the choice's own purpose. A row can say yes only if b < 256·p_i. Each choice has a bound K on the factor
 by which its group and member terms can raise the base odds: ``K_GROUP`` for the group
 term if its rules have one (else 1), e^(coefficient × known maximum) for member terms on bounded columns (trust), and
 ``K_FREE`` if it has unbounded ones (fatigue). Below the bound p_i <= sigmoid(ln(K·o_i)),
@@ -29,9 +29,9 @@ import sys
 
 import numpy as np
 
+from .choices import CHOICES
 from .streams import hash_uniform, hash_words
 
-RARE = ("lapse", "mute", "buy", "leave")  # byte 0..3 of the daily rare word
 K_GROUP = 2.0  # bound on a group's factor e^g covered by the gates
 K_FREE = 4.0   # bound on the factor of a member's unbounded terms covered by the gates
 CHUNK = 1 << 17  # rows per pass of a common draw: work arrays of 512 KB stay in a core's L2
@@ -76,7 +76,7 @@ class Drawer:
     def __init__(self, streams):
         self.streams = streams
         self.scratch = Scratch()
-        self._rare_day: tuple[int, int] | None = None
+        self._word_day: dict[str, tuple[int, int]] = {}  # word purpose -> (day, rows) hashed
 
     def common(self, purpose: str, t: int, uids: np.ndarray, odds: np.ndarray) -> np.ndarray:
         """Mask of rows saying yes, each row with its exact odds."""
@@ -113,7 +113,7 @@ class Drawer:
         together up to ln ``free_bound``. Rows over a bound are tested exactly.
         ``eligible``: mask of rows that may choose at all."""
         m = members
-        byte = self._rare_bytes(t, m, RARE.index(purpose))
+        byte = self.gate_bytes(t, m, purpose)
         candidate = byte <= gates
         factor = np.exp(group_z)
         over = factor > group_bound
@@ -136,13 +136,14 @@ class Drawer:
         u = (byte[rows] + v.astype(np.float64)) / 256
         return rows[u < odds * (1 - u)]
 
-    def _rare_bytes(self, t: int, m, k: int) -> np.ndarray:
-        """Byte k of every row's rare word of day t (hashed once a day, at the first use)."""
-        words = self.scratch.get("rare", np.uint32, m.n)
-        if self._rare_day != (t, m.n):
-            hash_words(m.uid, self.streams.key("rare", t), out=words,
-                       tmp=self.scratch.get("rare_tmp", np.uint32, m.n))
-            self._rare_day = (t, m.n)
+    def gate_bytes(self, t: int, m, choice: str) -> np.ndarray:
+        """First-stage bytes of rare ``choice`` on day t, one per row: byte ``byte`` of its
+        daily word (hashed once a day for all the choices sharing it, at the first use)."""
+        word, k = CHOICES[choice].gate_word, CHOICES[choice].byte
+        words = self.scratch.get(f"word {word}", np.uint32, m.n)
+        if self._word_day.get(word) != (t, m.n):
+            hash_words(m.uid, self.streams.key(word, t), out=words, tmp=self.scratch.get("word tmp", np.uint32, m.n))
+            self._word_day[word] = (t, m.n)
         first = k if sys.byteorder == "little" else 3 - k  # byte k counted from the low end
         return words.view(np.uint8)[first::4]
 

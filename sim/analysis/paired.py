@@ -23,7 +23,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from .kpis import CATALOG
+from .kpis import CATALOG, Kpi
 
 LEVEL = 0.95
 MAX_REPS = 1_000_000
@@ -105,7 +105,7 @@ def verdict(p: Paired, better_is_higher: bool) -> str:
 
 
 def uplift_table(summary: pd.DataFrame, arms: list[tuple[str, int]], baseline: tuple[str, int],
-                 kpis: list[str]) -> pd.DataFrame:
+                 kpis: list[str], catalog: dict[str, Kpi] = CATALOG) -> pd.DataFrame:
     """Per arm and KPI: its mean, the baseline's, the paired uplift with CI, P(better), verdict."""
     by_arm = {key: runs.set_index("replication") for key, runs in summary.groupby(["scenario", "point"], sort=False)}
     base = by_arm.get(baseline)
@@ -116,7 +116,7 @@ def uplift_table(summary: pd.DataFrame, arms: list[tuple[str, int]], baseline: t
             continue
         common = runs.index.intersection(base.index)
         for kpi in kpis:
-            spec = CATALOG[kpi]
+            spec = catalog[kpi]
             p = paired(base.loc[common, kpi], runs.loc[common, kpi], spec.higher_is_better)
             rows.append({"scenario": arm[0], "point": arm[1], "kpi": kpi,
                          "mean": float(runs[kpi].mean()), "baseline_mean": float(base[kpi].mean()),
@@ -126,14 +126,15 @@ def uplift_table(summary: pd.DataFrame, arms: list[tuple[str, int]], baseline: t
     return pd.DataFrame(rows)
 
 
-def ranking(summary: pd.DataFrame, arms: list[tuple[str, int]], kpi: str) -> pd.DataFrame:
+def ranking(summary: pd.DataFrame, arms: list[tuple[str, int]], kpi: str,
+            catalog: dict[str, Kpi] = CATALOG) -> pd.DataFrame:
     """Arms from best to worst on one KPI, and whether each can be told apart from the next.
 
     Neighbours are compared pairwise (their own paired difference), so two arms whose
     intervals against the baseline overlap may still be ranked when their paired
     difference is clear.
     """
-    spec = CATALOG[kpi]
+    spec = catalog[kpi]
     by_arm = {key: runs.set_index("replication")[kpi]
               for key, runs in summary.groupby(["scenario", "point"], sort=False)}
     present = [a for a in arms if a in by_arm and by_arm[a].notna().any()]

@@ -4,9 +4,9 @@ One row per member who is (or recently was) in a group; never one Python object 
 member. Columns hold identity (``uid``, ``segment``, ``source``), membership
 (``group``, ``joined``, ``left``), state (``lapsed_day``, ``muted``, ``trust``,
 ``fatigue``, ``last_active``, ``purchases``) and the traits drawn at arrival, stored
-as odds p/(1-p) where the rules add log-odds terms to them (``post_odds``,
-``leave_odds``, ``lapse_odds``, ``buy_odds``, with the gates of the rare draws of
-``sim.draws``) and as plain values otherwise (``tolerance``, ``social``).
+as odds p/(1-p) where they give a choice's base odds (``<choice>_odds``, with the gates
+of the rare draws in ``<choice>_gate``: ``sim.engine.choices``) and as plain values
+otherwise (``tolerance``, ``social``).
 
 Rows are kept sorted by group, so each group is one contiguous slice of rows: a
 per-group value reaches its members by ``np.repeat`` and per-group counts are
@@ -15,17 +15,23 @@ at 10^6 members. Recruits join the newest group and keep the order by themselves
 change that breaks it (a move to an older group) is repaired by one stable sort before
 the next rules run. Rows grow by amortised doubling. Rows of members who left are moved out of the live
 arrays into ``archive`` (the few columns that cohort tables need) once they make up a
-quarter of the rows, so the daily rules touch mostly present members. Strategies add
-their own per-member state with ``add_column`` and it grows and compacts with the rest.
+quarter of the rows, so the daily rules touch mostly present members. Strategies
+declare their own per-member state as ``Column``s; the model adds them with
+``add_column`` and they grow and compact with the rest.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
+
+from .choices import CHOICES, trait_choice
+from .traits import TRAITS
 
 ABSENT = -1  # day columns are int16: scenarios last at most 3650 days
 ARCHIVED = ("uid", "group", "segment", "source", "joined", "left", "lapsed_day", "purchases")
 
-BASE_COLUMNS: dict[str, tuple[type, object]] = {
+STATE_COLUMNS: dict[str, tuple[type, object]] = {
     "uid": (np.uint32, 0),          # stable identity: keys every random draw of this member
     "segment": (np.int8, 0),        # index into the scenario's member segments
     "source": (np.int8, 0),         # arrival source (0 = recruitment)
@@ -38,16 +44,29 @@ BASE_COLUMNS: dict[str, tuple[type, object]] = {
     "trust": (np.float32, 0.0),     # trust in the group, 0..1
     "fatigue": (np.float32, 0.0),   # accumulated annoyance, in messages over tolerance
     "purchases": (np.uint16, 0),    # orders placed so far
-    "post_odds": (np.float32, 0.0),   # odds p/(1-p) of posting (trait activity)
-    "leave_odds": (np.float32, 0.0),  # odds of leaving (trait leave)
-    "lapse_odds": (np.float32, 0.0),  # odds of lapsing (trait lapse)
-    "buy_odds": (np.float32, 0.0),    # odds of buying when pushed (trait purchase)
-    "lapse_gate": (np.uint8, 255),    # first-stage bytes of the rare draws (sim.draws.gate);
-    "buy_gate": (np.uint8, 255),      # 255 lets every draw through to the exact test
-    "leave_gate": (np.uint8, 255),
-    "tolerance": (np.float32, 0.0), # operator messages a day before annoyance
-    "social": (np.float32, 1.0),    # susceptibility to social proof
 }
+
+
+def base_columns() -> dict[str, tuple[type, object]]:
+    """The engine's columns: state, then each declared choice's odds p/(1-p) of its trait
+    and gate byte (``sim.engine.draws.gate``; 255 lets every draw through to the exact
+    test), then the traits that are plain values (tolerance, social)."""
+    cols = dict(STATE_COLUMNS)
+    choices = [c for c in CHOICES.values() if c.trait is not None]
+    cols.update({c.odds_column: (np.float32, 0.0) for c in choices})
+    cols.update({c.gate_column: (np.uint8, 255) for c in choices if c.rare})
+    by_trait = trait_choice()
+    cols.update({t: (np.float32, 1.0 if t == "social" else 0.0) for t in TRAITS if t not in by_trait})
+    return cols
+
+
+@dataclass(frozen=True)
+class Column:
+    """A per-member column a strategy declares: name, numpy dtype, value of a new member."""
+    name: str
+    dtype: type = np.float32
+    fill: object = 0
+    meaning: str = ""
 
 
 class Members:
@@ -57,7 +76,7 @@ class Members:
         self._spec: dict[str, tuple[type, object]] = {}
         self._cols: dict[str, np.ndarray] = {}
         self._capacity = max(16, capacity)
-        for name, (dtype, fill) in BASE_COLUMNS.items():
+        for name, (dtype, fill) in base_columns().items():
             self.add_column(name, dtype, fill)
         self.archive: dict[str, list[np.ndarray]] = {c: [] for c in ARCHIVED}
         self.row_counts = np.zeros(0, np.int64)  # rows per group (present or not yet archived)

@@ -1,6 +1,6 @@
 """Named random streams for common random numbers (CRN).
 
-Every purpose (``"post"``, ``"leave"``, ``"trait.activity"``, ``"messaging"`` ...) has
+Every purpose (``"post"``, ``"leave"``, ``"trait.activity"``, ``"strategy.<name>"`` ...) has
 its own stream keyed by (seed, replication, purpose name). A purpose name is hashed
 with BLAKE2b, never Python's ``hash()``, so keys are stable across processes and runs.
 

@@ -16,7 +16,8 @@ Each day, for the members present, in this order:
 Every block below is one mechanism, with its effect on each choice as a coefficient
 (log-odds), a seed claim, and an ``enabled`` switch; switched off, it adds nothing.
 "Liveliness" is L_g = ln((s_g + floor) / (reference_share + floor)), where s_g is the
-share of group g's members who posted yesterday (shill posts count as posts): 0 on an
+share of group g's members who posted yesterday (messages of social-proof channels, such as
+accounts a strategy runs, count as posts: ``sim.engine.day``): 0 on an
 ordinary day, negative in a quiet group, positive in a lively one.
 """
 from __future__ import annotations
@@ -24,9 +25,11 @@ from __future__ import annotations
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from .choices import BUILT_IN, CHOICES
 from .day import Day
-from .draws import RARE, Drawer, bounds, gate
+from .draws import Drawer, bounds, gate
 from .streams import hash_uniform
+from .traits import TRAITS
 
 
 class Mechanism(BaseModel):
@@ -113,13 +116,8 @@ class Behavior(BaseModel):
     leaving: Mechanism = Field(Mechanism(), description="members can quit the group")
 
     def traits_in_use(self) -> set[str]:
-        """Member traits that some switched-on rule reads (``activity`` always)."""
-        reads = {"leave": self.leaving, "lapse": self.lapse, "purchase": self.purchase,
-                 "tolerance": self.fatigue, "social": self.contagion}
-        return {"activity"} | {trait for trait, rule in reads.items() if rule.enabled}
-
-
-_GROUP_TERMS = ("lapse", "buy")  # rare choices whose rules add a per-group term
+        """Member traits that some switched-on rule reads (a trait's ``used_by``)."""
+        return {name for name, t in TRAITS.items() if t.used_by is None or getattr(self, t.used_by).enabled}
 
 
 class Rules:
@@ -136,11 +134,12 @@ class Rules:
         self.draws = Drawer(streams)
         # (K, group bound, free bound) of each rare choice: K sets its gates (sim.draws)
         self.bounds = {}
-        for choice in RARE:
-            terms = self._member_terms(choice, None)
-            free = any(top is None for _, _, top in terms) or (choice == "lapse" and not uniform_social)
+        for choice in (c for c in CHOICES.values() if c.rare):
+            terms = self._member_terms(choice.name, None)
+            free = any(top is None for _, _, top in terms) or (choice.name == "lapse" and not uniform_social)
             known = [(c, top) for c, _, top in terms if top is not None]
-            self.bounds[choice] = bounds(choice in _GROUP_TERMS, known, free)
+            self.bounds[choice.name] = bounds(choice.group_term, known, free)
+        self.generic = [c for c in CHOICES.values() if c.name not in BUILT_IN]
         base = behavior.muting.base
         self.mute_odds = base / (1 - base) if base < 1 else np.inf
         self.mute_gate = int(self.gate("mute", self.mute_odds))
@@ -207,7 +206,7 @@ class Rules:
             seen[muted_rows] = u < b.muting.open_probability
         day.seen = seen
 
-        value = np.log1p(day.value_reach) if b.content.enabled else zeros
+        value = np.log1p(day.reach["value"]) if b.content.enabled else zeros
         # 2. post
         if social is None:
             posted = self._common("post", day, m.post_odds, b.content.post * value + c.post * live)
@@ -233,10 +232,10 @@ class Rules:
 
         # 5. buy
         day.bought = np.zeros(n, bool)
-        pushed = day.ad_reach > 0
+        pushed = day.reach["ad"] > 0
         if b.purchase.enabled and pushed.any():
             with np.errstate(divide="ignore"):  # no push: ln 0 = -inf, no purchase
-                group = np.log(day.ad_reach) * b.purchase.push_response
+                group = np.log(day.reach["ad"]) * b.purchase.push_response
             rows = self._rare("buy", day, m.buy_gate, m.buy_odds, group, seen)
             day.bought[rows] = True
             m.purchases[rows] += 1
@@ -246,21 +245,44 @@ class Rules:
         if b.leaving.enabled:
             day.leaving[self._rare("leave", day, m.leave_gate, m.leave_odds, zeros, present)] = True
 
+        # 6b. any other declared choice, drawn among its eligible members
+        for choice in self.generic:
+            day.chosen[choice.name] = self._generic(choice, day, engaged, zeros)
+
         # 7. update: active = posted, or looked at a group that had any message today
         day.posts_by_group = m.count_by_group(posted)
-        talk = (day.operator_msgs + day.shill_posts > 0) | (day.posts_by_group > 0)
+        talk = (day.all_msgs > 0) | (day.posts_by_group > 0)
         active = seen & m.per_member(talk, bool) if not talk.all() else seen  # posted ⊆ seen
         m.mark_active(active, t)
         day.active = active
         self._update_fatigue(day)
         self._update_trust(day, seen)
 
+    def _generic(self, choice, day: Day, engaged: np.ndarray, zeros: np.ndarray) -> np.ndarray:
+        """Rows choosing a declared choice without rules of its own: base odds from its
+        trait (or ``base``) plus strategies' terms, among its ``eligible`` members."""
+        m = day.members
+        eligible = {"present": day.present, "engaged": engaged, "seen": day.seen,
+                    "lapsed": day.present & (m.lapsed_day >= 0)}[choice.eligible]
+        if choice.trait is not None:
+            base_odds = m.column(choice.odds_column)
+        else:
+            base_odds = choice.base / (1 - choice.base) if choice.base < 1 else np.inf
+        if not choice.rare:
+            g_terms, m_terms = day.terms(choice.name)
+            odds = m.per_member(np.exp(zeros if g_terms is None else g_terms)) * base_odds
+            if m_terms is not None:
+                odds *= np.exp(m_terms)
+            return np.flatnonzero(self.draws.common(choice.name, day.t, m.uid, odds.astype(np.float32)) & eligible)
+        gates = m.column(choice.gate_column) if choice.trait is not None else int(self.gate(choice.name, base_odds))
+        return self._rare(choice.name, day, gates, base_odds, zeros, eligible)
+
     def _update_fatigue(self, day: Day) -> None:
         f = self.b.fatigue
         if not f.enabled:
             return
         m = day.members
-        load_g = day.ad_msgs + f.value_weight * day.value_msgs
+        load_g = day.messages["ad"] + f.value_weight * day.messages["value"]
         if not load_g.any() and not m.fatigue.any():
             return
         load = m.per_member(load_g)
@@ -284,8 +306,8 @@ class Rules:
         m = day.members
         keep = np.float32(1 - tr.forgetting)
         trust = m.trust
-        g = tr.gain * day.value_reach
-        a = np.minimum(g + tr.ad_loss * day.ad_msgs, 1.0)
+        g = tr.gain * day.reach["value"]
+        a = np.minimum(g + tr.ad_loss * day.messages["ad"], 1.0)
         g = np.minimum(g, a)
         if not a.any():
             trust *= keep

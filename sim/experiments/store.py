@@ -21,15 +21,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from .executors import Outcome
+from .folder import GROUPSIM_VERSION, KEYS, atomic_write, keys_first
 from .plan import Plan, RunTask
-from .results import KEYS, _atomic, keys_first
-
-
-
-def _version() -> str:
-    from . import __version__
-    return __version__
+from .runner import Outcome
 
 
 class RunStore:
@@ -48,7 +42,7 @@ class RunStore:
             meta = json.loads((self._folder(task) / "run.json").read_text())
         except (OSError, ValueError):
             return None
-        return meta if meta.get("version") == _version() else None
+        return meta if meta.get("version") == GROUPSIM_VERSION else None
 
     def is_done(self, task: RunTask) -> bool:
         return self._meta(task) is not None
@@ -65,17 +59,17 @@ class RunStore:
         task = outcome.task
         if outcome.error is not None:
             record = {"scenario": task.scenario, "point": task.point, "replication": task.replication,
-                      "seed": task.seed, "hash": task.digest, "version": _version(),
+                      "seed": task.seed, "hash": task.digest, "version": GROUPSIM_VERSION,
                       "error": outcome.error, "detail": outcome.detail}
             text = json.dumps(record, indent=1)
-            _atomic(self._failure(task), lambda p: Path(p).write_text(text))
+            atomic_write(self._failure(task), lambda p: Path(p).write_text(text))
             return
         tmp = self.root / f".tmp-{task.key}-{uuid.uuid4().hex[:8]}"
         tmp.mkdir()
         for name, data in outcome.files.items():
             (tmp / name).write_bytes(data)
         meta = {"scenario": task.scenario, "point": task.point, "replication": task.replication,
-                "seed": task.seed, "hash": task.digest, "version": _version(),
+                "seed": task.seed, "hash": task.digest, "version": GROUPSIM_VERSION,
                 "seconds": round(outcome.seconds, 3), "summary": outcome.summary}
         (tmp / "run.json").write_text(json.dumps(meta, indent=1))
         final = self._folder(task)

@@ -34,7 +34,8 @@ def _number_is_constant(v):
     return {"constant": v} if isinstance(v, (int, float)) and not isinstance(v, bool) else v
 
 
-class _Dist(BaseModel):
+class Distribution(BaseModel):
+    """One trait distribution as a scenario file writes it (see the module docstring)."""
     model_config = ConfigDict(extra="forbid", frozen=True)
     beta: tuple[float, float] | None = None
     gamma: tuple[float, float] | None = None
@@ -90,28 +91,53 @@ class _Dist(BaseModel):
         return np.full(size, self.constant)
 
 
-Dist = Annotated[_Dist, BeforeValidator(_number_is_constant)]
+Dist = Annotated[Distribution, BeforeValidator(_number_is_constant)]  # a field type: a number is a constant
 
 
 @dataclass(frozen=True)
-class TraitInfo:
+class Trait:
+    """A member trait: drawn once per member at arrival from the scenario's distribution.
+
+    ``used_by`` names the member-rule mechanism (a field of ``behavior:``) that reads
+    it; while that mechanism is switched off the trait is not drawn. None: always drawn.
+    """
+    name: str
     kind: Literal["probability", "positive"]
     meaning: str
     default: dict
+    used_by: str | None = None
+
+
+TRAITS: dict[str, Trait] = {}
+
+
+def declare_trait(trait: Trait) -> Trait:
+    """Add a trait: scenario files (``members:`` and every segment) accept it from now on."""
+    if trait.name in TRAITS and TRAITS[trait.name] != trait:
+        raise ValueError(f"trait '{trait.name}' is declared twice, differently")
+    TRAITS[trait.name] = trait
+    return trait
 
 
 # Every trait a member carries. Probabilities are per day unless said otherwise.
-TRAITS: dict[str, TraitInfo] = {
-    "activity": TraitInfo("probability", "daily probability of posting when the group is at its reference liveliness", {"beta": [0.5, 12]}),
-    "leave": TraitInfo("probability", "daily probability of quitting the group (退群) before fatigue and trust", {"beta": [1.0, 80]}),
-    "lapse": TraitInfo("probability", "daily probability of going silent for good (zombie member) at reference liveliness", {"beta": [1.0, 40]}),
-    "purchase": TraitInfo("probability", "probability of buying on a day the member sees a product push", {"beta": [1.0, 1000]}),
-    "tolerance": TraitInfo("positive", "operator messages a day the member takes before annoyance builds", {"gamma": [4, 0.75]}),
-    "social": TraitInfo("positive", "susceptibility to social proof: multiplier on the liveliness terms", {"constant": 1.0}),
-}
+for _trait in (
+    Trait("activity", "probability", "daily probability of posting when the group is at its reference liveliness",
+          {"beta": [0.5, 12]}),
+    Trait("leave", "probability", "daily probability of quitting the group (退群) before fatigue and trust",
+          {"beta": [1.0, 80]}, used_by="leaving"),
+    Trait("lapse", "probability", "daily probability of going silent for good (zombie member) at reference "
+          "liveliness", {"beta": [1.0, 40]}, used_by="lapse"),
+    Trait("purchase", "probability", "probability of buying on a day the member sees a product push",
+          {"beta": [1.0, 1000]}, used_by="purchase"),
+    Trait("tolerance", "positive", "operator messages a day the member takes before annoyance builds",
+          {"gamma": [4, 0.75]}, used_by="fatigue"),
+    Trait("social", "positive", "susceptibility to social proof: multiplier on the liveliness terms",
+          {"constant": 1.0}, used_by="contagion"),
+):
+    declare_trait(_trait)
 
 
-def check_range(trait: str, dist: _Dist) -> None:
+def check_range(trait: str, dist: "Distribution") -> None:
     """Probabilities need beta or a constant in [0, 1]; positives need gamma, lognormal or a constant >= 0."""
     info = TRAITS[trait]
     if info.kind == "probability":
@@ -132,7 +158,7 @@ class TraitDraws:
         self.keep = keep
         self._blocks: dict[tuple, np.ndarray] = {}
 
-    def draw(self, trait: str, dist: _Dist, uids: np.ndarray) -> np.ndarray:
+    def draw(self, trait: str, dist: Distribution, uids: np.ndarray) -> np.ndarray:
         """Values of one trait for the given uids (float64)."""
         if dist.family == "constant":
             return np.full(len(uids), dist.constant)
@@ -147,7 +173,7 @@ class TraitDraws:
         values = np.concatenate([self._block(trait, dist, int(b)) for b in needed])
         return values[np.searchsorted(needed, blocks) * BLOCK + uids % BLOCK]
 
-    def _block(self, trait: str, dist: _Dist, block: int) -> np.ndarray:
+    def _block(self, trait: str, dist: Distribution, block: int) -> np.ndarray:
         key = (trait, dist, block)
         values = self._blocks.get(key)
         if values is None:
@@ -159,7 +185,7 @@ class TraitDraws:
         return values
 
 
-def draw_trait(streams: Streams, trait: str, dist: _Dist, uids: np.ndarray) -> np.ndarray:
+def draw_trait(streams: Streams, trait: str, dist: Distribution, uids: np.ndarray) -> np.ndarray:
     """Values of one trait for the given uids (float64), per-uid deterministic."""
     return TraitDraws(streams, keep=0).draw(trait, dist, uids)
 

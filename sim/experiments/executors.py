@@ -1,6 +1,6 @@
 """Where runs execute: in this process, a local process pool, or a Dask cluster.
 
-Every executor runs the same function, ``execute``, on a ``RunTask`` and yields its
+Every executor runs the same function, ``sim.experiments.runner.execute``, on a ``RunTask`` and yields its
 ``Outcome`` as soon as it finishes, in whatever order runs finish. Results do not depend
 on that order: the store files each run under its key and the results folder is put
 together in plan order (``sim.store``), so any executor and worker count give the same
@@ -19,58 +19,21 @@ one bad run cannot stop a sweep.
 """
 from __future__ import annotations
 
-import io
-import json
+import logging
+import multiprocessing
 import os
-import time
-import traceback
+import socket
+import sys
+import threading
+import warnings
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
-from dataclasses import dataclass
-from functools import lru_cache
 from typing import Iterator
-
-import pandas as pd
+from urllib.parse import urlsplit
 
 from .errors import InputError
 from .plan import RunTask
-
-
-@dataclass
-class Outcome:
-    """A finished run: its tables as Parquet bytes (made in the worker, so the process
-    collecting outcomes only writes files) and its KPIs; or its error."""
-    task: RunTask
-    files: dict[str, bytes] | None = None
-    summary: dict | None = None
-    seconds: float = 0.0
-    error: str | None = None
-    detail: str = ""
-
-
-@lru_cache(maxsize=64)
-def _scenario(text: str):
-    from .scenario import parse_scenario
-    return parse_scenario(json.loads(text), "run plan")
-
-
-def execute(task: RunTask) -> Outcome:
-    """Run one replication of one resolved scenario; errors are returned, not raised."""
-    from .experiment import run_replication
-
-    start = time.perf_counter()
-    try:
-        daily, cohorts, summary = run_replication(_scenario(task.scenario_json), task.replication, task.seed)
-        files = {"daily.parquet": _parquet(daily), "cohorts.parquet": _parquet(cohorts)}
-        return Outcome(task, files, summary, time.perf_counter() - start)
-    except Exception as e:  # recorded with the run, reported at the end of the sweep
-        return Outcome(task, seconds=time.perf_counter() - start, error=f"{type(e).__name__}: {e}",
-                       detail=traceback.format_exc())
-
-
-def _parquet(frame: pd.DataFrame) -> bytes:
-    buffer = io.BytesIO()
-    frame.to_parquet(buffer, index=False)
-    return buffer.getvalue()
+from .runner import Outcome, execute
 
 
 def default_workers() -> int:
@@ -96,13 +59,6 @@ def outcomes(tasks: list[RunTask], executor: str = "local", workers: int | None 
 
 @contextmanager
 def _pool(tasks, workers):
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-
-    import sys
-    import threading
-    import warnings
-
     fork = sys.platform.startswith("linux") and threading.active_count() == 1
     pool = ProcessPoolExecutor(max_workers=min(workers, len(tasks)),
                                mp_context=multiprocessing.get_context("fork" if fork else "spawn"))
@@ -124,11 +80,11 @@ def _pool(tasks, workers):
 
 @contextmanager
 def _dask(tasks, workers, scheduler):
-    try:
-        from distributed import Client, LocalCluster, as_completed
+    try:  # an optional dependency: imported when asked for
+        from distributed import Client, LocalCluster
+        from distributed import as_completed as finished
     except ImportError:
         raise InputError("--executor", "", "dask needs dask.distributed: pip install 'groupsim[dask]'") from None
-    import logging
 
     cluster = None
     if scheduler:
@@ -146,7 +102,7 @@ def _dask(tasks, workers, scheduler):
         by_key = {f.key: t for f, t in zip(futures, tasks)}
 
         def each():
-            for f in as_completed(futures):
+            for f in finished(futures):
                 outcome = _result(f, by_key[f.key])
                 f.release()
                 yield outcome
@@ -160,9 +116,6 @@ def _dask(tasks, workers, scheduler):
 
 def _reachable(address: str) -> None:
     """Fail at once on a refused TCP address (the client itself retries until its timeout)."""
-    import socket
-    from urllib.parse import urlsplit
-
     parts = urlsplit(address if "://" in address else f"tcp://{address}")
     if parts.scheme == "tcp" and parts.hostname and parts.port:
         socket.create_connection((parts.hostname, parts.port), timeout=10).close()

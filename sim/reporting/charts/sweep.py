@@ -12,9 +12,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .kpis import CATALOG
-from .plots import PALETTE, plt
-from .stats import mean_ci
+from matplotlib import colormaps
+
+from ...analysis.stats import mean_ci
+from .style import PALETTE, figure
 
 PANELS = 4
 
@@ -44,7 +45,7 @@ def _series(study, param: str, means: pd.DataFrame):
     if design == "grid" and len(others) == 1 and len(scenarios) == 1:
         other = others[0]
         levels = list(dict.fromkeys(sorted(points[other].dropna().unique(), key=str)))
-        cmap = plt.get_cmap("viridis")
+        cmap = colormaps["viridis"]
         for k, level in enumerate(levels):
             label = f"{other.rsplit('.', 1)[-1]}={level:g}" if isinstance(level, float) else f"{other}={level}"
             yield label, cmap(k / max(len(levels) - 1, 1)), points[points[other] == level], True
@@ -60,10 +61,10 @@ def param_chart(study, param: str):
     if not numeric:  # categories (lists, words) on evenly spaced positions
         cats = list(dict.fromkeys(values[param].astype(str)))
         values = values.assign(**{param: values[param].astype(str).map(cats.index)})
-    fig, axes = plt.subplots(1, len(kpis), figsize=(4.2 * len(kpis), 3.9), constrained_layout=True, squeeze=False)
+    fig, axes = figure(1, len(kpis), (4.2 * len(kpis), 3.9))
     lines = False
     for ax, kpi in zip(axes.flat, kpis):
-        spec = CATALOG[kpi]
+        spec = study.catalog[kpi]
         means = _point_means(study.summary, kpi, spec).merge(values, on=["scenario", "point"])
         for label, color, rows, as_line in _series(study, param, means):
             rows = rows.sort_values(param)
@@ -100,9 +101,9 @@ def heatmap_chart(study):
     if not (_numeric(base[px]) and _numeric(base[py])):
         return None
     kpis = study.kpis[:PANELS]
-    fig, axes = plt.subplots(1, len(kpis), figsize=(4.4 * len(kpis), 4), constrained_layout=True, squeeze=False)
+    fig, axes = figure(1, len(kpis), (4.4 * len(kpis), 4))
     for ax, kpi in zip(axes.flat, kpis):
-        spec = CATALOG[kpi]
+        spec = study.catalog[kpi]
         table = (base.assign(v=spec.shown(base[kpi])).groupby([py, px])["v"].mean().unstack(px).sort_index())
         mesh = ax.pcolormesh(np.arange(table.shape[1] + 1), np.arange(table.shape[0] + 1), table.to_numpy(),
                              cmap="viridis" if spec.higher_is_better else "viridis_r", shading="flat")

@@ -14,12 +14,13 @@ import typing
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator
+from pydantic import (BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, create_model, field_validator,
+                      model_serializer, model_validator)
 
-from .behavior import Behavior
+from ..engine.rules import Behavior
+from ..engine.traits import TRAITS, Dist, check_range
+from ..strategies import REGISTRY
 from .errors import InputError
-from .strategies import REGISTRY
-from .traits import TRAITS, Dist, check_range
 from .yamlfile import line_of, read_yaml, set_dotted
 
 
@@ -47,32 +48,16 @@ def _trait_in_range(cls, dist, info):
     return dist
 
 
-class Segment(Strict):
+class SegmentBase(Strict):
     share: float = Field(gt=0, le=1, description="share of arrivals in this segment")
-    activity: Dist | None = None
-    leave: Dist | None = None
-    lapse: Dist | None = None
-    purchase: Dist | None = None
-    tolerance: Dist | None = None
-    social: Dist | None = None
-
-    _ranges = field_validator(*TRAITS)(classmethod(_trait_in_range))
 
 
-class MembersSpec(Strict):
-    """Trait distributions (see ``sim.traits``), population-wide and per segment."""
+class MembersBase(Strict):
+    """Trait distributions (see ``sim.engine.traits``), population-wide and per segment;
+    one field per declared trait."""
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
-    segments: dict[str, Segment] = Field(default_factory=dict)
-    activity: Dist = TRAITS["activity"].default
-    leave: Dist = TRAITS["leave"].default
-    lapse: Dist = TRAITS["lapse"].default
-    purchase: Dist = TRAITS["purchase"].default
-    tolerance: Dist = TRAITS["tolerance"].default
-    social: Dist = TRAITS["social"].default
 
-    _ranges = field_validator(*TRAITS)(classmethod(_trait_in_range))
-
-    @field_validator("segments")
+    @field_validator("segments", check_fields=False)
     @classmethod
     def _shares(cls, segments):
         if segments and abs(sum(s.share for s in segments.values()) - 1) > 1e-6:
@@ -91,24 +76,66 @@ class MembersSpec(Strict):
         return own if own is not None else getattr(self, trait)
 
 
+class StrategiesBase(Strict):
+    """The operator's strategies, in the order written; a list under a name runs several
+    instances of that strategy in list order."""
+    _order: tuple[str, ...] = PrivateAttr(())
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _keep_order(cls, data, handler):
+        model = handler(data)
+        if isinstance(data, dict):
+            model._order = tuple(k for k, v in data.items() if v is not None)
+        return model
+
+    @model_serializer(mode="wrap")
+    def _in_order(self, handler):
+        data = handler(self)
+        return {k: data[k][0] if len(data[k]) == 1 else data[k] for k in self._order}
+
+    def instances(self) -> list[tuple[str, BaseModel]]:
+        return [(name, params) for name in self._order for params in getattr(self, name)]
+
+
+def _one_is_a_list(value):
+    return [value] if isinstance(value, dict) else value
+
+
 class Scenario(Strict):
     name: str = Field(min_length=1)
     description: str = ""
     days: int = Field(180, ge=1, le=3650, description="days to simulate")
+    start_weekday: int = Field(0, ge=0, le=6, description="weekday of day 0: 0 Monday ... 6 Sunday")
     seed: int = Field(1, ge=0, le=2**63 - 1)
     recruitment: Recruitment = Recruitment()
     groups: GroupsSpec = GroupsSpec()
-    members: MembersSpec = MembersSpec()
+    members: typing.Any = None
     behavior: Behavior = Behavior()
     strategies: typing.Any = None
 
-    def strategy_params(self) -> dict[str, BaseModel]:
-        if self.strategies is None:
-            return {}
-        return {k: v for k, v in self.strategies if v is not None}
+    def strategy_params(self) -> list[tuple[str, BaseModel]]:
+        """(name, parameters) of every strategy instance, in the order they act."""
+        return self.strategies.instances()
+
+    def strategy(self, name: str, index: int = 0):
+        """The parameters of the ``index``-th instance of strategy ``name`` (None if absent)."""
+        found = [params for n, params in self.strategy_params() if n == name]
+        return found[index] if index < len(found) else None
+
+    def make_strategies(self) -> list:
+        """The strategy objects of one run, in order (the k-th instance of a name gets index k)."""
+        seen: dict[str, int] = {}
+        out = []
+        for name, params in self.strategy_params():
+            out.append(REGISTRY[name](params, index=seen.get(name, 0)))
+            seen[name] = seen.get(name, 0) + 1
+        return out
 
     def canonical(self) -> str:
-        return json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        """The scenario as JSON, in schema order (mappings keep their written order:
+        segments and strategies act in that order)."""
+        return json.dumps(self.model_dump(mode="json"), separators=(",", ":"), ensure_ascii=False)
 
     @property
     def digest(self) -> str:
@@ -116,15 +143,24 @@ class Scenario(Strict):
 
 
 @lru_cache(maxsize=8)
-def _model_for(names: tuple[str, ...]) -> type[Scenario]:
-    """The Scenario schema with one optional section per registered strategy."""
-    fields = {n: (REGISTRY[n].Params | None, None) for n in names}
-    strategies = create_model("Strategies", __base__=Strict, **fields)
-    return create_model("Scenario", __base__=Scenario, strategies=(strategies, strategies()))
+def _model_for(names: tuple[str, ...], traits: tuple[str, ...]) -> type[Scenario]:
+    """The Scenario schema with one field per declared trait and one optional section per
+    registered strategy."""
+    ranges = {"ranges": field_validator(*traits)(classmethod(_trait_in_range))}
+    segment = create_model("Segment", __base__=SegmentBase, __validators__=ranges,
+                           **{t: (Dist | None, None) for t in traits})
+    members = create_model("Members", __base__=MembersBase, __validators__=ranges,
+                           segments=(dict[str, segment], Field(default_factory=dict)),
+                           **{t: (Dist, TRAITS[t].default) for t in traits})
+    lists = {"lists": field_validator(*names, mode="before")(_one_is_a_list)} if names else {}
+    strategies = create_model("Strategies", __base__=StrategiesBase, __validators__=lists,
+                              **{n: (list[REGISTRY[n].Params] | None, Field(None, min_length=1)) for n in names})
+    return create_model("Scenario", __base__=Scenario, members=(members, members()),
+                        strategies=(strategies, strategies()))
 
 
 def scenario_model() -> type[Scenario]:
-    return _model_for(tuple(REGISTRY))
+    return _model_for(tuple(REGISTRY), tuple(TRAITS))
 
 
 def parse_scenario(data: dict, source: str = "<scenario>", lines: dict | None = None) -> Scenario:
@@ -132,7 +168,7 @@ def parse_scenario(data: dict, source: str = "<scenario>", lines: dict | None = 
     try:
         return model.model_validate(data)
     except ValidationError as e:
-        raise _input_error(e, model, source, lines or {}) from None
+        raise input_error(e, model, source, lines or {}, data) from None
 
 
 def load_scenario(path: str | Path, overrides: typing.Sequence[str] = ()) -> Scenario:
@@ -151,9 +187,12 @@ def load_scenario(path: str | Path, overrides: typing.Sequence[str] = ()) -> Sce
     return parse_scenario(data, str(path), lines)
 
 
-def _input_error(e: ValidationError, model: type[BaseModel], source: str, lines: dict) -> InputError:
+def input_error(e: ValidationError, model: type[BaseModel], source: str, lines: dict, data=None) -> InputError:
     err = e.errors()[0]
     loc = tuple(x for x in err["loc"] if not (isinstance(x, str) and "[" in x))
+    if len(loc) > 2 and loc[0] == "strategies" and loc[2] == 0 and isinstance(data, dict) \
+            and isinstance((data.get("strategies") or {}).get(loc[1]), dict):
+        loc = loc[:2] + loc[3:]  # one instance written as a mapping: no list index in the field
     message = err["msg"].removeprefix("Value error, ")
     if err["type"] == "extra_forbidden":
         allowed = _fields_at(model, loc[:-1])
@@ -175,6 +214,10 @@ def _fields_at(model: type[BaseModel], loc: tuple) -> list[str]:
     tp: typing.Any = model
     for part in loc:
         tp = _unwrap(tp)
+        if typing.get_origin(tp) is list:  # a strategy's instances
+            tp = _unwrap(typing.get_args(tp)[0])
+            if isinstance(part, int):
+                continue
         if isinstance(tp, type) and issubclass(tp, BaseModel) and part in tp.model_fields:
             tp = tp.model_fields[part].annotation
         elif typing.get_origin(tp) is dict:
@@ -182,6 +225,8 @@ def _fields_at(model: type[BaseModel], loc: tuple) -> list[str]:
         else:
             return []
     tp = _unwrap(tp)
+    if typing.get_origin(tp) is list:
+        tp = _unwrap(typing.get_args(tp)[0])
     return list(tp.model_fields) if isinstance(tp, type) and issubclass(tp, BaseModel) else []
 
 

@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from .choices import trait_choice
 from .traits import TRAITS, TraitDraws, draw_segments
 
 SOURCE_RECRUITMENT = 0
-_ODDS_COLUMN = {"activity": "post_odds", "leave": "leave_odds", "lapse": "lapse_odds", "purchase": "buy_odds"}
-_GATE = {"leave": ("leave", "leave_gate"), "lapse": ("lapse", "lapse_gate"), "purchase": ("buy", "buy_gate")}
 
 
 class Recruiting:
@@ -32,6 +31,7 @@ class Recruiting:
         # a trait no switched-on rule reads is not drawn (its column keeps its fill value):
         # drawing 10^6 members' traits costs about 0.1 s per trait
         self.traits = [t for t in TRAITS if t in model.spec.behavior.traits_in_use()]
+        self.choice_of = trait_choice()  # traits stored as a choice's odds (and gate)
 
     def arrive(self, t: int) -> tuple[np.ndarray, int]:
         """Admit today's joiners; returns (joiners per group, recruits turned away)."""
@@ -71,12 +71,12 @@ class Recruiting:
                 sel = seg == k
                 if sel.any():
                     v[sel] = self.trait_draws.draw(trait, spec.dist(name, trait), uids[sel])
-            if trait in _ODDS_COLUMN:
+            choice = self.choice_of.get(trait)
+            if choice is not None:
                 p = np.clip(v, 1e-9, 1 - 1e-9)
-                odds = values[_ODDS_COLUMN[trait]] = (p / (1 - p)).astype(np.float32)
-                if trait in _GATE:
-                    choice, column = _GATE[trait]
-                    values[column] = m.rules.gate(choice, odds)
+                odds = values[choice.odds_column] = (p / (1 - p)).astype(np.float32)
+                if choice.rare:
+                    values[choice.gate_column] = m.rules.gate(choice.name, odds)
             else:
                 values[trait] = v.astype(np.float32)
         trust = m.spec.behavior.trust

@@ -22,6 +22,7 @@ import hashlib
 import itertools
 import json
 import math
+import re
 import typing
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,10 +30,11 @@ from pathlib import Path
 import numpy as np
 from pydantic import Field, ValidationError, field_validator, model_validator
 
+from ..analysis.kpis import DEFAULT_EXPERIMENT_KPIS
+from ..engine.streams import Streams
+from ..strategies import kpi_catalog
 from .errors import InputError
-from .kpis import CATALOG, DEFAULT_EXPERIMENT_KPIS
-from .streams import Streams
-from .scenario import Scenario, Strict, _input_error, load_scenario, parse_scenario
+from .scenario import Scenario, Strict, input_error, load_scenario, parse_scenario
 from .yamlfile import line_of, read_yaml, set_value
 
 MAX_POINTS = 100_000
@@ -127,9 +129,10 @@ class ExperimentSpec(Strict):
     @field_validator("kpis")
     @classmethod
     def _known_kpis(cls, kpis):
-        unknown = [k for k in kpis if k not in CATALOG]
+        catalog = kpi_catalog()
+        unknown = [k for k in kpis if k not in catalog]
         if unknown:
-            raise ValueError(f"unknown KPI '{unknown[0]}'; allowed: {', '.join(CATALOG)}")
+            raise ValueError(f"unknown KPI '{unknown[0]}'; allowed: {', '.join(catalog)}")
         return kpis
 
     @model_validator(mode="after")
@@ -227,6 +230,7 @@ class Plan:
             "arms": [{"scenario": a.scenario, "point": a.point, "hash": a.spec.digest} for a in self.arms],
             "scenarios": {n: {"hash": s.digest, "scenario": json.loads(s.canonical())}
                           for n, s in self.scenarios.items()},
+            "kpis": {k: kpi_record(k) for k in self.spec.kpis},
         }
 
     @property
@@ -295,7 +299,7 @@ def parse_experiment(data: dict, source: str = "<experiment>", lines: dict | Non
     try:
         return ExperimentSpec.model_validate(data)
     except ValidationError as e:
-        raise _input_error(e, ExperimentSpec, source, lines or {}) from None
+        raise input_error(e, ExperimentSpec, source, lines or {}) from None
 
 
 def is_experiment(data: dict) -> bool:
@@ -329,15 +333,29 @@ def load_experiment(path: str | Path) -> Plan:
 
 
 def plan_from_scenarios(paths: list[str], overrides: list[str] = (), **fields) -> Plan:
-    """The plan of ``groupsim compare``: the scenario files as arms, no parameters varied.
+    """The plan of ``groupsim compare``: the scenario files as arms, no parameters varied."""
+    return plan_of([load_scenario(p, overrides) for p in paths], **fields)
+
+
+def plan_of(scenarios: list[Scenario], **fields) -> Plan:
+    """A plan of scenarios as arms, no parameters varied (``run`` and ``compare``).
 
     The seed defaults to the first scenario's, so comparing a scenario with itself repeats ``run``.
     """
-    scenarios = [load_scenario(p, overrides) for p in paths]
     if fields.get("seed") is None:
         fields["seed"] = scenarios[0].seed
-    names = [s.name for s in scenarios]
-    fields.setdefault("name", "compare " + " vs ".join(names))
-    spec = parse_experiment({"scenarios": list(paths), **{k: v for k, v in fields.items() if v is not None}},
-                            "command line")
+    fields.setdefault("name", " vs ".join(s.name for s in scenarios))
+    spec = parse_experiment({"scenarios": [s.name for s in scenarios],
+                             **{k: v for k, v in fields.items() if v is not None}}, "command line")
     return Plan(spec, scenarios, "command line")
+
+
+def kpi_record(name: str) -> dict:
+    """A KPI's label, unit and direction, as the results folder keeps them."""
+    k = kpi_catalog()[name]
+    return {"label": k.label, "unit": k.unit, "higher_is_better": k.higher_is_better, "percent": k.percent}
+
+
+def default_folder(name: str) -> Path:
+    """Where results go unless told: ``results/<name>``, the name made safe for a folder."""
+    return Path("results") / (re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-")[:80] or "results")

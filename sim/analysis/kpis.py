@@ -1,0 +1,105 @@
+"""KPIs: the catalogue (label, unit, which way is better, how shown) and their computation.
+
+Every KPI is a column of ``summary.csv``, computed by ``summarize`` from a run's daily
+rows and cohort table alone (so it serves a user's own data too). Shares are stored as
+fractions and shown as percentages (``percent``); an uplift of a share is shown in
+percentage points. Strategies declare KPIs of their own: a ``Kpi`` with ``total``, the
+daily column summed over the run.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+SILENT_SHARE = 0.01  # a group is silent when under 1% of its members post (7-day mean)
+RETENTION_AGES = (1, 7, 30, 90)
+
+
+@dataclass(frozen=True)
+class Kpi:
+    name: str
+    label: str
+    unit: str
+    higher_is_better: bool = True
+    percent: bool = False
+    total: str | None = None  # a declared KPI: this daily column summed over the run
+
+    def shown(self, value: float) -> float:
+        """The value in the unit it is shown in (percent for shares)."""
+        return value * 100 if self.percent else value
+
+    @property
+    def uplift_unit(self) -> str:
+        return "percentage points" if self.percent else self.unit
+
+
+_ALL = [
+    Kpi("retention_d1", "D1 retention", "% of joiners", percent=True),
+    Kpi("retention_d7", "D7 retention", "% of joiners", percent=True),
+    Kpi("retention_d30", "D30 retention", "% of joiners", percent=True),
+    Kpi("retention_d90", "D90 retention", "% of joiners", percent=True),
+    Kpi("members_end", "Members at the end", "members"),
+    Kpi("active_end", "Active members (last week)", "members"),
+    Kpi("post_share_end", "Members posting a day (last week)", "% of members", percent=True),
+    Kpi("silent_groups_end", "Silent groups at the end", "groups", higher_is_better=False),
+    Kpi("purchases", "Purchases", "orders"),
+    Kpi("conversion_rate", "Conversion (buyers / joiners)", "% of joiners", percent=True),
+    Kpi("gmv", "GMV", "CNY"),
+    Kpi("spend", "Spend", "CNY", higher_is_better=False),
+    Kpi("roi", "ROI ((GMV - spend) / spend)", "x spend"),
+    Kpi("muted_share_end", "Muted members at the end", "% of members", higher_is_better=False, percent=True),
+    Kpi("lapsed_share_end", "Silent (lapsed) members at the end", "% of members", higher_is_better=False,
+        percent=True),
+    Kpi("left", "Members who left", "members", higher_is_better=False),
+]
+CATALOG: dict[str, Kpi] = {k.name: k for k in _ALL}  # the engine's KPIs; strategies add theirs
+
+# the KPIs printed by ``run`` and the default KPIs of an experiment, in this order
+RUN_KPIS = ("retention_d1", "retention_d7", "retention_d30", "retention_d90", "members_end", "active_end",
+            "post_share_end", "silent_groups_end", "purchases", "conversion_rate", "gmv", "spend", "roi")
+DEFAULT_EXPERIMENT_KPIS = ("active_end", "retention_d7", "retention_d30", "retention_d90", "purchases",
+                           "conversion_rate", "gmv", "spend", "roi")
+
+
+def summarize(daily: pd.DataFrame, cohorts: pd.DataFrame, days: int, declared=()) -> dict[str, float]:
+    """KPIs of one run of ``days`` days, from its daily rows and cohort table; ``declared``:
+    further ``Kpi``s with a ``total`` column."""
+    per_day = daily.groupby("day").sum(numeric_only=True).reindex(range(days), fill_value=0)
+    last = days - 1
+    tail = per_day.loc[per_day.index > last - 7]
+    members_end = float(per_day["members"].iloc[-1] - per_day["left"].iloc[-1])
+    joined = float(per_day["joined"].sum())
+    spend = float(per_day["spend"].sum())
+    gmv = float(per_day["gmv"].sum())
+    share = daily.assign(share=daily["member_posts"] / daily["members"].where(daily["members"] > 0))
+    recent = share[share["day"] > last - 7].groupby("group")["share"].mean()
+    out = {
+        "members_end": members_end,
+        "joined": joined,
+        "left": float(per_day["left"].sum()),
+        "lost_full": float(per_day["lost_full"].sum()),
+        "groups": float(daily["group"].nunique()),
+        "silent_groups_end": float((recent.fillna(0) < SILENT_SHARE).sum()),
+        "active_end": float(tail["active"].mean()),
+        "posts_per_day_end": float(tail["member_posts"].mean()),
+        "post_share_end": float(tail["member_posts"].sum() / max(tail["members"].sum(), 1)),
+        "muted_share_end": float(tail["muted"].iloc[-1] / max(tail["members"].iloc[-1], 1)),
+        "lapsed_share_end": float(tail["lapsed"].iloc[-1] / max(tail["members"].iloc[-1], 1)),
+    }
+    for age in RETENTION_AGES:
+        at = cohorts[cohorts["age"] == age]
+        out[f"retention_d{age}"] = float(at["present"].sum() / at["joined"].sum()) if len(at) else float("nan")
+    buyers = float(per_day["first_buyers"].sum())
+    out.update({
+        "purchases": float(per_day["purchases"].sum()),
+        "buyers": buyers,
+        "conversion_rate": buyers / joined if joined else float("nan"),
+        "gmv": gmv,
+        "spend": spend,
+        "roi": (gmv - spend) / spend if spend > 0 else float("nan"),
+        "operator_msgs": float(per_day["operator_msgs"].sum()),
+    })
+    for kpi in declared:
+        out[kpi.name] = float(per_day[kpi.total].sum()) if kpi.total in per_day else 0.0
+    return out

@@ -1,0 +1,157 @@
+"""Day: what strategies and member rules share during one simulated day.
+
+Strategies write the operator's actions and extra log-odds into a ``Day``; the member
+rules then read them. Per-group arrays are indexed by group id; per-member arrays by
+live member row. Effects are additive log-odds terms, so any number of strategies
+compose, and the member rules stay the one place where terms turn into choices.
+
+**Messages by channel.** Every message lands in a channel, a generic source the engine
+knows without knowing who writes it: the operator's ``value`` content and ``ad``
+pushes (``OPERATOR``), and any account a strategy declares as a ``Channel`` (a staff
+alt account, a seeded account). ``send`` adds messages and their reach-weighted count (reach:
+the share of members who read a message at that hour, relative to the evening peak).
+Members read value and ads (``sim.engine.rules``); a channel with ``social_proof``
+counts toward the group's liveliness like members' own posts.
+
+**Scope.** While a strategy acts, ``scope`` is the mask of groups its schedule and
+target allow today; everything it writes through ``send``, ``cost``, ``add_group_term``,
+``add_member_term`` and ``add_output`` is confined to those groups, and it may write
+only the cost categories, outputs and channels it declares.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .choices import CHOICES
+from .streams import StreamView
+
+if TYPE_CHECKING:
+    from .model import CommunityModel
+
+OPERATOR = ("value", "ad")  # the operator's channels: useful content, ads and product pushes
+
+
+@dataclass(frozen=True)
+class Channel:
+    """A source of messages in groups that is not a member (an account a strategy runs).
+    ``social_proof``: its messages count toward liveliness like members' posts."""
+    name: str
+    social_proof: bool = True
+    meaning: str = ""
+
+
+@dataclass(frozen=True)
+class Output:
+    """A per-(day, group) column of ``daily.parquet`` a strategy declares (summed over
+    its instances): ``kind`` "count" (whole numbers) or "amount" (float, e.g. CNY)."""
+    name: str
+    kind: str = "count"
+    meaning: str = ""
+
+
+class Day:
+    def __init__(self, model: "CommunityModel", t: int):
+        self.t = t
+        self.weekday = (t + model.spec.start_weekday) % 7  # 0 Monday ... 6 Sunday
+        self.model = model
+        self.members = model.members
+        self.groups = model.groups
+        g = model.groups.count
+        self.messages = {c: np.zeros(g) for c in model.channels}  # messages per group, by channel
+        self.reach = {c: np.zeros(g) for c in model.channels}     # the same, weighted by reach
+        self.outputs = {name: np.zeros(g) for name in model.outputs}
+        self.ledger: dict[str, np.ndarray] = {}
+        self._group_terms: dict[str, np.ndarray] = {}
+        self._member_terms: dict[str, np.ndarray] = {}
+        self.actor = None                   # the strategy acting now, while it acts
+        self.scope: np.ndarray | None = None  # groups it may touch today
+        # today's outcomes per live member row, set by the member rules
+        self.present: np.ndarray | None = None
+        self.seen: np.ndarray | None = None
+        self.posted: np.ndarray | None = None
+        self.bought: np.ndarray | None = None
+        self.leaving: np.ndarray | None = None
+        self.active: np.ndarray | None = None
+        self.posts_by_group: np.ndarray | None = None
+        self.chosen: dict[str, np.ndarray] = {}  # rows choosing each generic choice today
+
+    # -- what strategies write --------------------------------------------------------
+    def _scoped(self, values) -> np.ndarray:
+        values = np.broadcast_to(np.asarray(values, dtype=float), (self.groups.count,))
+        return values if self.scope is None else values * self.scope
+
+    def send(self, channel: str, count, reach=None) -> None:
+        """Post ``count`` messages a group (a number or per group) on ``channel``;
+        ``reach`` is their reach-weighted count (default: read as at the peak hour)."""
+        if channel not in self.messages:
+            raise KeyError(f"unknown channel '{channel}'; channels are {list(self.messages)}")
+        if self.actor is not None and channel not in OPERATOR and channel not in self.actor.channel_names:
+            raise KeyError(f"strategy '{self.actor.name}' posts on channel '{channel}' it does not declare")
+        self.messages[channel] += self._scoped(count)
+        self.reach[channel] += self._scoped(count if reach is None else reach)
+
+    def cost(self, category: str, amount_per_group) -> None:
+        """Book spend (CNY) in the cost ledger under ``category``; never negative."""
+        if self.actor is not None and category not in self.actor.costs:
+            raise KeyError(f"strategy '{self.actor.name}' books cost '{category}' it does not declare")
+        amount = self._scoped(amount_per_group)
+        if (amount < 0).any():
+            raise ValueError(f"cost '{category}' is negative")
+        self.ledger[category] = self.ledger.get(category, 0) + amount
+
+    def add_output(self, name: str, values) -> None:
+        """Add to a declared per-(day, group) output."""
+        if name not in self.outputs:
+            raise KeyError(f"unknown output '{name}'; declared outputs are {list(self.outputs)}")
+        if self.actor is not None and name not in self.actor.output_names:
+            raise KeyError(f"strategy '{self.actor.name}' writes output '{name}' it does not declare")
+        self.outputs[name] += self._scoped(values)
+
+    def add_group_term(self, choice: str, values) -> None:
+        """Add log-odds (a number or per group) to ``choice`` for every member of the groups."""
+        _known(choice)
+        if choice not in self._group_terms:
+            self._group_terms[choice] = np.zeros(self.groups.count)
+        self._group_terms[choice] += self._scoped(values)
+
+    def add_member_term(self, choice: str, values) -> None:
+        """Add log-odds (a number or one per live row) to ``choice`` for members."""
+        _known(choice)
+        if choice not in self._member_terms:
+            self._member_terms[choice] = np.zeros(self.members.n, np.float32)
+        values = np.asarray(values, np.float32)
+        if self.scope is not None:
+            values = values * self.members.per_member(self.scope)
+        self._member_terms[choice] += values
+
+    def terms(self, choice: str) -> tuple[np.ndarray | None, np.ndarray | None]:
+        return self._group_terms.get(choice), self._member_terms.get(choice)
+
+    def stream(self, sub: str = "") -> StreamView:
+        """The acting strategy's own random stream (``sub`` names a sub-stream)."""
+        view = self.model.streams.view(self.actor.purpose)
+        return view if not sub else self.model.streams.view(f"{self.actor.purpose}.{sub}")
+
+    # -- what the rules read ------------------------------------------------------------
+    @property
+    def operator_msgs(self) -> np.ndarray:
+        return self.messages["value"] + self.messages["ad"]
+
+    @property
+    def all_msgs(self) -> np.ndarray:
+        """Messages of every channel (operator and accounts), per group."""
+        return sum(self.messages.values(), np.zeros(self.groups.count))
+
+    @property
+    def proof_msgs(self) -> np.ndarray:
+        """Messages of accounts that count as social proof, per group."""
+        social = [c for c in self.model.channel_specs if c.social_proof]
+        return sum((self.messages[c.name] for c in social), np.zeros(self.groups.count))
+
+
+def _known(choice: str) -> None:
+    if choice not in CHOICES:
+        raise KeyError(f"unknown choice '{choice}'; choices are {list(CHOICES)}")

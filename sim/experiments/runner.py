@@ -1,0 +1,67 @@
+"""One run: a replication of a resolved scenario, from the model to its three tables.
+
+Replication ``r`` of a scenario with seed ``s`` uses the streams keyed by (s, r), so the
+same (scenario, seed, replication) always gives the same rows, in any process. Every
+executor runs ``execute`` on a ``RunTask``; a run that raises becomes an ``Outcome``
+with its error, never an exception, so one bad run cannot stop a sweep.
+"""
+from __future__ import annotations
+
+import io
+import json
+import time
+import traceback
+from dataclasses import dataclass
+from functools import lru_cache
+
+import pandas as pd
+
+from ..analysis.cohorts import cohorts as cohort_table
+from ..analysis.kpis import summarize
+from ..engine.model import CommunityModel
+from .plan import RunTask
+from .scenario import Scenario, parse_scenario
+
+
+@dataclass
+class Outcome:
+    """A finished run: its tables as Parquet bytes (made in the worker, so the process
+    collecting outcomes only writes files) and its KPIs; or its error."""
+    task: RunTask
+    files: dict[str, bytes] | None = None
+    summary: dict | None = None
+    seconds: float = 0.0
+    error: str | None = None
+    detail: str = ""
+
+
+def run_replication(scenario: Scenario, replication: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """(daily, cohorts, KPIs) of one replication."""
+    model = CommunityModel(scenario, replication=replication, seed=seed).run()
+    daily = model.recorder.daily()
+    cohorts = cohort_table(model.recorder.members(), model.day)
+    declared = [k for s in model.strategies for k in s.kpis]
+    return daily, cohorts, summarize(daily, cohorts, model.day, list({k.name: k for k in declared}.values()))
+
+
+@lru_cache(maxsize=64)
+def _scenario(text: str) -> Scenario:
+    return parse_scenario(json.loads(text), "run plan")
+
+
+def execute(task: RunTask) -> Outcome:
+    """Run one task; errors are returned, not raised."""
+    start = time.perf_counter()
+    try:
+        daily, cohorts, summary = run_replication(_scenario(task.scenario_json), task.replication, task.seed)
+        files = {"daily.parquet": _parquet(daily), "cohorts.parquet": _parquet(cohorts)}
+        return Outcome(task, files, summary, time.perf_counter() - start)
+    except Exception as e:  # recorded with the run, reported at the end of the sweep
+        return Outcome(task, seconds=time.perf_counter() - start, error=f"{type(e).__name__}: {e}",
+                       detail=traceback.format_exc())
+
+
+def _parquet(frame: pd.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=False)
+    return buffer.getvalue()

@@ -1,0 +1,1 @@
+"""Reporting: the results type, text tables, charts by topic and the HTML report."""

@@ -1,0 +1,22 @@
+"""Charts by topic (matplotlib's object interface), one colour per arm throughout:
+``retention``, ``activity``, ``uplift``, ``cost``, and for sweeps ``sweep_<parameter>``
+and ``heatmap``. Lines are means over replications, bands the middle 95% of
+replications, error bars 95% confidence intervals of the mean."""
+from __future__ import annotations
+
+from .activity import activity_chart
+from .cost import cost_chart
+from .retention import retention_chart
+from .style import save as save_charts
+from .sweep import sweep_charts
+from .uplift import uplift_chart
+
+__all__ = ["all_charts", "save_charts"]
+
+
+def all_charts(results) -> dict:
+    """{name: Figure} of every chart that applies to these results."""
+    charts = {"retention": retention_chart(results), "activity": activity_chart(results),
+              "uplift": uplift_chart(results) if len(results.arms) > 1 else None,
+              "cost": cost_chart(results), **sweep_charts(results)}
+    return {k: v for k, v in charts.items() if v is not None}

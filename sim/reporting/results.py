@@ -1,0 +1,133 @@
+"""Results: a results folder as pandas tables, with its comparison, ranking and charts.
+
+Every command writes the same kind of folder (``sim.experiments.execute``), so one type
+reads them all: ``run`` (one arm), ``compare`` (scenarios as arms) and ``sweep``
+(scenarios × points). ``Results.load(folder)`` reads it back; labels, units and better
+directions of its KPIs come from its own manifest, so a folder is self-describing.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from ..analysis.kpis import Kpi
+from ..analysis.paired import ranking, uplift_table
+from ..analysis.stats import mean_ci
+from ..experiments.errors import InputError
+from .charts import all_charts, save_charts
+from .report import write_report
+
+TABLES = ("daily.parquet", "cohorts.parquet", "summary.csv", "manifest.json")
+
+
+@dataclass
+class Results:
+    manifest: dict
+    daily: pd.DataFrame
+    cohorts: pd.DataFrame
+    summary: pd.DataFrame
+    failures: pd.DataFrame = field(default_factory=pd.DataFrame)
+    log: dict = field(default_factory=dict)
+    folder: Path | None = None
+    _cache: dict = field(default_factory=dict, repr=False, compare=False)  # tables derived from summary
+
+    # -- what the plan was ------------------------------------------------------------
+    @property
+    def experiment(self) -> dict:
+        return self.manifest["experiment"]
+
+    @property
+    def kpis(self) -> list[str]:
+        return list(self.experiment["kpis"])
+
+    @property
+    def catalog(self) -> dict[str, Kpi]:
+        """Each KPI's label, unit and better direction, as the folder recorded them."""
+        return {name: Kpi(name, **spec) for name, spec in self.manifest["kpis"].items()}
+
+    @property
+    def params(self) -> list[str]:
+        return list(self.experiment["vary"])
+
+    @property
+    def baseline(self) -> tuple[str, int]:
+        return (self.manifest["baseline"], 0)
+
+    @property
+    def arms(self) -> list[tuple[str, int]]:
+        return [(a["scenario"], a["point"]) for a in self.manifest["arms"]]
+
+    @property
+    def scenario_names(self) -> list[str]:
+        """Scenarios in the experiment's order (manifest.json stores its mappings sorted)."""
+        return list(dict.fromkeys(a["scenario"] for a in self.manifest["arms"]))
+
+    def label(self, arm: tuple[str, int]) -> str:
+        """How an arm is named in every table and chart."""
+        scenario, point = arm
+        if not self.params:
+            return scenario
+        if point == 0:
+            return f"{scenario} (as written)"
+        values = self.manifest["points"][point]
+        return f"{scenario} [" + ", ".join(f"{p.rsplit('.', 1)[-1]}={_value(values[p])}" for p in self.params) + "]"
+
+    # -- what the runs say --------------------------------------------------------------
+    def kpi_table(self) -> pd.DataFrame:
+        """Mean and 95% CI of each KPI per arm."""
+        rows = []
+        for (scenario, point), runs in self.summary.groupby(["scenario", "point"], sort=False):
+            for kpi in self.kpis:
+                mean, low, high = mean_ci(runs[kpi])
+                rows.append({"scenario": scenario, "point": point, "kpi": kpi, "mean": mean, "low": low,
+                             "high": high, "reps": len(runs)})
+        return pd.DataFrame(rows)
+
+    def uplift(self) -> pd.DataFrame:
+        """Paired uplift of every arm vs the baseline, per KPI (see ``sim.analysis.paired``)."""
+        if "uplift" not in self._cache:
+            self._cache["uplift"] = uplift_table(self.summary, self.arms, self.baseline, self.kpis, self.catalog)
+        return self._cache["uplift"]
+
+    def ranking(self, kpi: str | None = None) -> pd.DataFrame:
+        """Arms from best to worst on ``kpi`` (default: the first KPI), neighbours compared pairwise."""
+        kpi = kpi or self.kpis[0]
+        if ("ranking", kpi) not in self._cache:
+            self._cache["ranking", kpi] = ranking(self.summary, self.arms, kpi, self.catalog)
+        return self._cache["ranking", kpi]
+
+    def plot(self, folder: str | Path | None = None) -> dict:
+        """Every chart as {name: Figure}; saved as PNGs when a folder is given."""
+        charts = all_charts(self) if len(self.summary) else {}
+        if folder is not None:
+            save_charts(charts, Path(folder))
+        return charts
+
+    def write_report(self, out: str | Path | None = None) -> Path:
+        """The charts (``charts/``) and ``report.html`` of the folder."""
+        out = Path(out or self.folder)
+        charts = out / "charts"
+        charts.mkdir(exist_ok=True)
+        figures = self.plot(charts)
+        return write_report(self, out, {name: charts / f"{name}.png" for name in figures})
+
+    @classmethod
+    def load(cls, out: str | Path) -> "Results":
+        out = Path(out)
+        missing = [f for f in TABLES if not (out / f).is_file()]
+        if missing:
+            raise InputError(str(out), "", f"not a groupsim results folder (no {missing[0]})")
+        manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+        if "experiment" not in manifest or "kpis" not in manifest:
+            raise InputError(str(out), "", "written by an older groupsim; run the command again with --fresh")
+        failures = pd.read_csv(out / "failures.csv") if (out / "failures.csv").is_file() else pd.DataFrame()
+        log = json.loads((out / "log.json").read_text()) if (out / "log.json").is_file() else {}
+        return cls(manifest, pd.read_parquet(out / "daily.parquet"), pd.read_parquet(out / "cohorts.parquet"),
+                   pd.read_csv(out / "summary.csv"), failures, log, out)
+
+
+def _value(v) -> str:
+    return f"{v:g}" if isinstance(v, float) else str(v)

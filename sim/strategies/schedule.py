@@ -1,0 +1,82 @@
+"""When and where a strategy acts: one shared schedule (``when``) and target (``where``).
+
+Every strategy's parameters hold both, so no strategy writes date logic of its own; the
+engine confines each strategy's actions to the groups they allow that day
+(``sim.engine.day``: ``Day.scope``). Both default to "every day, every group".
+
+``when`` (the calendar and the lifecycle):
+- ``days``: only these days (day 0 is the first simulated day);
+- ``start`` / ``end``: a campaign window, first and last day (inclusive);
+- ``every``: every n-th day from ``start`` (7: weekly);
+- ``weekdays``: 0 Monday ... 6 Sunday (day 0 is the scenario's ``start_weekday``);
+- ``group_age``: [from, to] days since each group opened: a lifecycle stage (seed 004:
+  strong operations in a group's first month, 7/21/30-day campaigns).
+
+``where`` (which groups):
+- ``groups``: group ids (groups are numbered from 0 in the order they open);
+- ``min_size`` / ``max_size``: present members at the start of the day.
+
+A scenario may run several instances of one strategy (a list under its name), each
+with its own ``when`` and ``where``, in the order written.
+"""
+from __future__ import annotations
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+DAY_MAX = 3650
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Schedule(_Strict):
+    days: tuple[int, ...] | None = Field(None, min_length=1, description="only these days")
+    start: int = Field(0, ge=0, le=DAY_MAX, description="first day of the window")
+    end: int | None = Field(None, ge=0, le=DAY_MAX, description="last day of the window (inclusive)")
+    every: int = Field(1, ge=1, le=DAY_MAX, description="every n-th day from start")
+    weekdays: tuple[int, ...] | None = Field(None, min_length=1, description="0 Monday ... 6 Sunday")
+    group_age: tuple[int, int] | None = Field(None, description="[from, to] days since the group opened")
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        if self.days is not None and any(not 0 <= d <= DAY_MAX for d in self.days):
+            raise ValueError(f"days are from 0 to {DAY_MAX}")
+        if self.weekdays is not None and any(not 0 <= d <= 6 for d in self.weekdays):
+            raise ValueError("weekdays are 0 (Monday) to 6 (Sunday)")
+        if self.end is not None and self.end < self.start:
+            raise ValueError(f"end ({self.end}) is before start ({self.start})")
+        if self.group_age is not None and not 0 <= self.group_age[0] <= self.group_age[1]:
+            raise ValueError("group_age is [from, to] with 0 <= from <= to")
+        return self
+
+    def today(self, t: int, weekday: int) -> bool:
+        """Whether the calendar allows day ``t``."""
+        if self.days is not None and t not in self.days:
+            return False
+        if t < self.start or (self.end is not None and t > self.end) or (t - self.start) % self.every:
+            return False
+        return self.weekdays is None or weekday in self.weekdays
+
+
+class Target(_Strict):
+    groups: tuple[int, ...] | None = Field(None, min_length=1, description="group ids, from 0 in opening order")
+    min_size: int = Field(0, ge=0, description="fewest present members")
+    max_size: int | None = Field(None, ge=0, description="most present members")
+
+
+def scope(when: Schedule, where: Target, day) -> np.ndarray:
+    """Mask of the groups a strategy acts on today."""
+    g = day.groups
+    if not when.today(day.t, day.weekday):
+        return np.zeros(g.count, bool)
+    mask = g.size >= where.min_size
+    if where.max_size is not None:
+        mask &= g.size <= where.max_size
+    if where.groups is not None:
+        mask &= np.isin(np.arange(g.count), where.groups)
+    if when.group_age is not None:
+        age = day.t - g.opened
+        mask &= (age >= when.group_age[0]) & (age <= when.group_age[1])
+    return mask
