@@ -1,71 +1,58 @@
-"""One conformance suite over every registered strategy: it builds from its defaults,
-runs, is deterministic, conserves members, books no negative cost, and draws from no
-stream but its own (so it cannot shift the luck of members or arrivals)."""
-import numpy as np
+"""One conformance suite over every registered strategy (``sim.experiments.conformance``):
+each check is a named test for each strategy, in the manner of scikit-learn's
+``parametrize_with_checks``, so a strategy is checked the moment it is registered.
+The suite's own checks are shown to catch a strategy that breaks each rule."""
 import pytest
-from pandas.testing import assert_frame_equal
 
-import sim
-from sim.engine.streams import Streams
-from sim.strategies import REGISTRY
-
-BASE = {"name": "conformance", "days": 20, "seed": 4,
-        "recruitment": {"initial_members": 400, "arrivals_per_day": 30},
-        "groups": {"capacity": 300}}
+from sim.engine.members import Column
+from sim.experiments.conformance import CHECKS, checks
+from sim.strategies import REGISTRY, Strategy, register
+from sim.strategies.base import unregister
 
 
-def scenario(strategies: dict) -> sim.Scenario:
-    return sim.parse_scenario({**BASE, "strategies": strategies})
+@pytest.mark.parametrize("name, check", [(n, c) for n in sorted(REGISTRY) for _, c in checks(n)],
+                         ids=[f"{n}-{c}" for n in sorted(REGISTRY) for c, _ in checks(n)])
+def test_strategy_conforms(name, check):
+    check(name)
 
 
-def run(strategies: dict, reps: int = 2) -> sim.Results:
-    return sim.run(scenario(strategies), reps=reps)
+class Rogue(Strategy):
+    """Breaks one rule at a time, chosen by ``flaw`` (set on the class by the test)."""
+    name = "rogue"
+    costs = ("staff",)
+    columns = (Column("mood"),)
+    flaw = ""
+
+    def plan(self, day):
+        flaw = type(self).flaw
+        if flaw == "foreign stream":
+            day.model.streams.uniform("post", day.t, day.members.uid)
+        if flaw == "undeclared write":
+            day.members.column("trust")[:] *= 0.5
+        if flaw == "ignores schedule":
+            day.scope = None
+        day.cost("staff", 1.0)
 
 
-@pytest.fixture(scope="module", params=sorted(REGISTRY))
-def name(request):
-    return request.param
+@pytest.fixture
+def rogue():
+    register(Rogue)
+    yield Rogue
+    unregister("rogue")
 
 
-def test_builds_from_its_defaults(name):
-    cls = REGISTRY[name]
-    params = cls.Params()
-    assert cls(params).params is params  # parameters are kept as given
-    assert scenario({name: {}}).strategy(name) == params
+@pytest.mark.parametrize("flaw, check_name", [("foreign stream", "draws_only_from_its_own_streams"),
+                                              ("undeclared write", "declares_every_column_it_writes"),
+                                              ("ignores schedule", "respects_its_schedule_and_target")])
+def test_the_checks_catch_a_strategy_that_breaks_them(rogue, flaw, check_name):
+    check = dict(checks("rogue"))[check_name]
+    rogue.flaw = ""
+    check("rogue")  # passes when it keeps the rule
+    rogue.flaw = flaw
+    with pytest.raises(AssertionError):
+        check("rogue")
+    rogue.flaw = ""
 
 
-def test_is_deterministic(name):
-    a, b = run({name: {}}), run({name: {}})
-    assert_frame_equal(a.daily, b.daily)
-    assert_frame_equal(a.summary, b.summary)
-
-
-def test_conserves_members_and_books_no_negative_cost(name):
-    d = run({name: {}}).daily
-    per_rep = d.groupby("replication")
-    joined, left = per_rep["joined"].sum(), per_rep["left"].sum()
-    last = d[d["day"] == d["day"].max()]
-    present_end = (last["members"] - last["left"]).groupby(last["replication"]).sum()
-    assert (joined - left == present_end).all()
-    spend = d.filter(like="spend")
-    assert (spend >= 0).all().all() and spend.columns.size >= 1
-
-
-def test_draws_only_from_its_own_stream(name, monkeypatch):
-    """Arrivals, traits and every member rule's draws are those of a run without it:
-    the strategy's randomness is all under 'strategy.<name>'."""
-    seen: list[str] = []
-    key = Streams.key
-
-    def spy(self, purpose, day):
-        seen.append(purpose)
-        return key(self, purpose, day)
-
-    monkeypatch.setattr(Streams, "key", spy)
-    model = sim.CommunityModel(scenario({name: {}})).run()
-    own = {p for p in seen if p.startswith("strategy.")}
-    assert all(p.startswith(f"strategy.{name}") for p in own)
-    # same recruits with the same traits as with no strategy at all
-    plain = sim.CommunityModel(scenario({})).run()
-    for column in ("uid", "joined", "segment"):
-        assert np.array_equal(np.sort(model.members.everyone(column)), np.sort(plain.members.everyone(column)))
+def test_every_check_is_listed_once():
+    assert len({c.__name__ for c in CHECKS}) == len(CHECKS) >= 9

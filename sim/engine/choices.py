@@ -28,8 +28,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from .traits import TRAITS, Trait, declare_trait
+from .traits import BUILT_IN_TRAITS, TRAITS, Trait, declare_trait
 
+# who may choose: present members; engaged (not lapsed); lapsed before today; who looked today
 Eligible = Literal["present", "engaged", "lapsed", "seen"]
 
 
@@ -86,7 +87,9 @@ def undeclare(name: str) -> None:
     """Remove a declared choice (tests and tools that declare one for a while)."""
     if name in BUILT_IN:
         raise ValueError(f"'{name}' is built in")
-    CHOICES.pop(name, None)
+    choice = CHOICES.pop(name, None)
+    if choice is not None and choice.trait is not None and choice.trait not in BUILT_IN_TRAITS:
+        TRAITS.pop(choice.trait, None)
 
 
 def trait_choice() -> dict[str, Choice]:

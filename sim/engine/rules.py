@@ -263,7 +263,7 @@ class Rules:
         trait (or ``base``) plus strategies' terms, among its ``eligible`` members."""
         m = day.members
         eligible = {"present": day.present, "engaged": engaged, "seen": day.seen,
-                    "lapsed": day.present & (m.lapsed_day >= 0)}[choice.eligible]
+                    "lapsed": day.present & (m.lapsed_day >= 0) & (m.lapsed_day < day.t)}[choice.eligible]
         if choice.trait is not None:
             base_odds = m.column(choice.odds_column)
         else:

@@ -135,6 +135,7 @@ for _trait in (
           {"constant": 1.0}, used_by="contagion"),
 ):
     declare_trait(_trait)
+BUILT_IN_TRAITS = tuple(TRAITS)
 
 
 def check_range(trait: str, dist: "Distribution") -> None:

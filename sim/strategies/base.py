@@ -97,6 +97,11 @@ def register(cls: type[Strategy]) -> type[Strategy]:
     return cls
 
 
+def unregister(name: str) -> None:
+    """Remove a strategy from the registry (tests and tools that register one for a while)."""
+    REGISTRY.pop(name, None)
+
+
 def kpi_catalog() -> dict[str, Kpi]:
     """Every KPI: the engine's and those the registered strategies declare."""
     return {**CATALOG, **{k.name: k for cls in REGISTRY.values() for k in cls.kpis}}
