@@ -25,7 +25,8 @@ def run(scenario: Scenario, reps: int = 1, seed: int | None = None, out=None, pr
     charts and report.html); without, it is made in a temporary folder and read back.
     ``execution``: ``executor``, ``workers``, ``scheduler``, ``fresh``, ``command``.
     """
-    plan = plan_of([scenario], replications=reps, seed=seed, kpis=list(RUN_KPIS))
+    declared = [k.name for s in scenario.make_strategies() for k in s.kpis]
+    plan = plan_of([scenario], replications=reps, seed=seed, kpis=list(dict.fromkeys([*RUN_KPIS, *declared])))
     if out is not None:
         return _execute(plan, Path(out), progress, report, execution)
     with tempfile.TemporaryDirectory(prefix="groupsim-") as tmp:

@@ -174,13 +174,6 @@ class Arm:
     params: dict
     spec: Scenario
 
-    @property
-    def label(self) -> str:
-        if not self.params:
-            return self.scenario
-        shown = ", ".join(f"{k.rsplit('.', 1)[-1]}={v}" for k, v in self.params.items())
-        return f"{self.scenario} [{shown}]"
-
 
 class Plan:
     """The resolved experiment: its arms (scenario, point) and the runs they need."""
