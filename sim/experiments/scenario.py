@@ -4,6 +4,12 @@ A scenario describes a group programme: recruitment, groups, the members' trait
 distributions, the member rules' coefficients and the operator's strategies. Every
 section refuses unknown keys (with a did-you-mean), and every error names the file,
 the line, the dotted field and what is allowed.
+
+The schema follows what is declared: ``members:`` and each segment have one field per
+trait (``sim.engine.traits``), ``strategies:`` one section per registered strategy.
+Strategies act in the order written; a list under a name runs several instances of it
+in list order. ``canonical()`` keeps that order (and the segments'), so the run plan
+runs exactly what the file says.
 """
 from __future__ import annotations
 

@@ -12,10 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from matplotlib import colormaps
-
 from ...analysis.stats import mean_ci
-from .style import PALETTE, figure
+from .style import PALETTE, colormap, figure
 
 PANELS = 4
 
@@ -45,7 +43,7 @@ def _series(study, param: str, means: pd.DataFrame):
     if design == "grid" and len(others) == 1 and len(scenarios) == 1:
         other = others[0]
         levels = list(dict.fromkeys(sorted(points[other].dropna().unique(), key=str)))
-        cmap = colormaps["viridis"]
+        cmap = colormap("viridis")
         for k, level in enumerate(levels):
             label = f"{other.rsplit('.', 1)[-1]}={level:g}" if isinstance(level, float) else f"{other}={level}"
             yield label, cmap(k / max(len(levels) - 1, 1)), points[points[other] == level], True
