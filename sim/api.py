@@ -15,6 +15,7 @@ from .experiments.execute import execute_plan
 from .experiments.plan import Plan, default_folder, load_experiment, plan_of, plan_from_scenarios
 from .experiments.scenario import Scenario
 from .reporting.results import Results
+from .strategies import declared_kpis
 
 
 def run(scenario: Scenario, reps: int = 1, seed: int | None = None, out=None, progress: bool | None = False,
@@ -22,17 +23,22 @@ def run(scenario: Scenario, reps: int = 1, seed: int | None = None, out=None, pr
     """Run ``reps`` replications of ``scenario`` (``seed`` overrides the scenario's).
 
     With ``out`` the results folder stays there (resumable; ``report=True`` adds the
-    charts and report.html); without, it is made in a temporary folder and read back.
+    charts and report.html; failed replications are in ``.failures``); without, it is
+    made in a temporary folder, read back, and a failed replication raises RuntimeError.
     ``execution``: ``executor``, ``workers``, ``scheduler``, ``fresh``, ``command``.
     """
-    declared = [k.name for s in scenario.make_strategies() for k in s.kpis]
-    plan = plan_of([scenario], replications=reps, seed=seed, kpis=list(dict.fromkeys([*RUN_KPIS, *declared])))
+    declared = [k.name for k in declared_kpis(scenario.make_strategies())]
+    plan = plan_of([scenario], replications=reps, seed=seed, kpis=[*RUN_KPIS, *declared])
     if out is not None:
         return _execute(plan, Path(out), progress, report, execution)
     with tempfile.TemporaryDirectory(prefix="groupsim-") as tmp:
         results = _execute(plan, Path(tmp), progress, False, {"workers": 1, **execution})
-        results.folder = None
-        return results
+    if len(results.failures):  # nothing kept to resume from: say it, as a plain run would
+        first = results.failures.iloc[0]
+        raise RuntimeError(f"{len(results.failures)} of {reps} replications failed (first: replication "
+                           f"{first['replication']}: {first['error']})")
+    results.folder = None
+    return results
 
 
 def sweep(experiment, out=None, progress: bool | None = False, report: bool = True, **execution) -> Results:

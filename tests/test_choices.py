@@ -48,6 +48,11 @@ def test_a_declared_choice_is_a_trait_of_scenario_files(wake):
     declare(Choice("wake", eligible="lapsed", count="woken"), trait=WAKE)
 
 
+def test_a_choice_may_not_take_another_choices_byte():
+    with pytest.raises(ValueError, match="correlated"):
+        declare(Choice("copycat", base=0.1, word="rare", byte=2))
+
+
 def test_members_carry_its_odds_and_gate_and_the_recorder_counts_it(wake):
     model = run()
     m = model.members

@@ -36,4 +36,3 @@ def test_the_api_and_the_folder_agree(tmp_path):
         pd.testing.assert_frame_equal(getattr(in_memory, table), getattr(kept, table))
         pd.testing.assert_frame_equal(getattr(in_memory, table), getattr(again, table))
     assert in_memory.folder is None and kept.folder == tmp_path / "kept"
-    assert sim.Study is sim.Results  # one results type

@@ -6,7 +6,10 @@ import numpy as np
 import pytest
 
 import sim
+import sim.strategies
+import sim.strategies.base
 from sim.experiments.errors import InputError
+from sim.experiments.plan import load_experiment
 
 BASE = {"name": "schedule", "days": 21, "seed": 8, "start_weekday": 2,
         "recruitment": {"initial_members": 700, "arrivals_per_day": 20}, "groups": {"capacity": 300}}
@@ -76,6 +79,48 @@ def test_bad_schedules_and_instances_name_the_field(strategies, field, words):
     with pytest.raises(InputError) as e:
         sim.parse_scenario({**BASE, "strategies": strategies}, "x.yaml")
     assert e.value.field == field and words in e.value.message, str(e.value)
+
+
+def test_set_and_vary_reach_one_instance_and_refuse_a_path_without_one(tmp_path):
+    file = tmp_path / "two.yaml"
+    file.write_text("name: two\nstrategies:\n  messaging:\n    - {per_day: 1}\n    - {per_day: 2, value_share: 1}\n")
+    s = sim.load_scenario(file, ["strategies.messaging.1.per_day=5"])
+    assert [(p.per_day, p.value_share) for _, p in s.strategy_params()] == [(1, 0.6), (5, 1)]
+    for bad, words in (("strategies.messaging.per_day=5", "holds 2 instances; name one"),
+                       ("strategies.messaging.2.per_day=5", "give 0 to 1")):
+        with pytest.raises(InputError) as e:
+            sim.load_scenario(file, [bad])
+        assert e.value.field == f"--set {bad.split('=')[0]}" and words in e.value.message
+    exp = tmp_path / "exp.yaml"
+    exp.write_text(f"name: e\nscenarios: [{file.name}]\nreplications: 1\n"
+                   "vary: {strategies.messaging.0.per_day: [3, 4]}\n")
+    plan = load_experiment(exp)
+    assert [plan.values_at("two", p)["strategies.messaging.0.per_day"] for p in range(3)] == [1, 3, 4]
+
+
+def test_model_copy_keeps_every_strategy():
+    s = sim.parse_scenario({**BASE, "strategies": {"messaging": {"per_day": 2}}})
+    none = sim.parse_scenario(BASE)
+    added = none.model_copy(update={"strategies": none.strategies.model_copy(update={"messaging": [
+        s.strategy("messaging")]})})
+    assert [p.per_day for _, p in added.strategy_params()] == [2]
+
+
+def test_a_minus_infinite_term_stays_in_its_groups():
+    """Scope confines a term by choosing, not multiplying: -inf outside it is no NaN."""
+    class Nobody(sim.strategies.Strategy):
+        name = "nobody_leaves"
+
+        def plan(self, day):
+            day.add_group_term("leave", -np.inf)
+            day.add_member_term("mute", np.full(day.members.n, -np.inf, np.float32))
+
+    sim.strategies.register(Nobody)
+    try:
+        d = daily({"nobody_leaves": {"where": {"groups": [0]}}})
+    finally:
+        sim.strategies.base.unregister("nobody_leaves")
+    assert d.loc[d["group"] == 0, "left"].sum() == 0 and d.loc[d["group"] > 0, "left"].sum() > 0
 
 
 def test_a_strategy_off_schedule_leaves_the_run_as_without_it():

@@ -4,6 +4,8 @@ each check is a named test for each strategy, in the manner of scikit-learn's
 The suite's own checks are shown to catch a strategy that breaks each rule."""
 import pytest
 
+from sim.analysis.kpis import Kpi
+from sim.engine.day import Output
 from sim.engine.members import Column
 from sim.experiments.conformance import CHECKS, checks
 from sim.strategies import REGISTRY, Strategy, register
@@ -31,6 +33,8 @@ class Rogue(Strategy):
             day.members.column("trust")[:] *= 0.5
         if flaw == "ignores schedule":
             day.scope = None
+        if flaw == "writes outside its target":
+            day.members.column("mood")[:] += 1
         day.cost("staff", 1.0)
 
 
@@ -43,7 +47,8 @@ def rogue():
 
 @pytest.mark.parametrize("flaw, check_name", [("foreign stream", "draws_only_from_its_own_streams"),
                                               ("undeclared write", "declares_every_column_it_writes"),
-                                              ("ignores schedule", "respects_its_schedule_and_target")])
+                                              ("ignores schedule", "respects_its_schedule_and_target"),
+                                              ("writes outside its target", "respects_its_schedule_and_target")])
 def test_the_checks_catch_a_strategy_that_breaks_them(rogue, flaw, check_name):
     check = dict(checks("rogue"))[check_name]
     rogue.flaw = ""
@@ -52,6 +57,18 @@ def test_the_checks_catch_a_strategy_that_breaks_them(rogue, flaw, check_name):
     with pytest.raises(AssertionError):
         check("rogue")
     rogue.flaw = ""
+
+
+@pytest.mark.parametrize("declare, words", [
+    ({"kpis": (Kpi("mood_total", "Mood", "points", total="mood"),)}, "needs total"),
+    ({"outputs": (Output("joined_too"),), "kpis": (Kpi("joined", "Joined", "members", total="joined_too"),)},
+     "exists already"),
+])
+def test_a_strategy_kpi_needs_its_own_column_and_a_free_name(declare, words):
+    cls = type("Bad", (Strategy,), {"name": "bad", **declare})
+    with pytest.raises(ValueError, match=words):
+        register(cls)
+    assert "bad" not in REGISTRY
 
 
 def test_every_check_is_listed_once():

@@ -62,6 +62,10 @@ DEFAULT_EXPERIMENT_KPIS = ("active_end", "retention_d7", "retention_d30", "reten
                            "conversion_rate", "gmv", "spend", "roi")
 
 
+# every column summarize writes (a strategy's KPI may not take one of these names)
+SUMMARY = ("scenario", "point", "replication", "seed", *CATALOG, "joined", "lost_full", "groups", "posts_per_day_end", "buyers", "operator_msgs")
+
+
 def summarize(daily: pd.DataFrame, cohorts: pd.DataFrame, days: int, declared=()) -> dict[str, float]:
     """KPIs of one run of ``days`` days, from its daily rows and cohort table; ``declared``:
     further ``Kpi``s with a ``total`` column."""
@@ -101,5 +105,5 @@ def summarize(daily: pd.DataFrame, cohorts: pd.DataFrame, days: int, declared=()
         "operator_msgs": float(per_day["operator_msgs"].sum()),
     })
     for kpi in declared:
-        out[kpi.name] = float(per_day[kpi.total].sum()) if kpi.total in per_day else 0.0
+        out[kpi.name] = float(per_day[kpi.total].sum())  # a missing column is an error, never 0
     return out

@@ -3,7 +3,7 @@
 Day 0 starts with ``recruitment.initial_members`` members already in groups. Every day,
 a Poisson number of recruits (mean ``arrivals_per_day``) reaches the group invitation
 (拉新); each joins with ``join_probability`` and is routed to a group
-(``sim.groups.Groups.route``). Every recruit, joining or not, takes the next ``uid``, so
+(``sim.engine.groups.Groups.route``). Every recruit, joining or not, takes the next ``uid``, so
 a recruit's identity, luck and traits do not depend on the join rate or on what
 happened to earlier recruits: scenarios that recruit alike get identical arrivals.
 
@@ -59,7 +59,7 @@ class Recruiting:
         return uids
 
     def admit(self, uids: np.ndarray, gids: np.ndarray, t: int, source: int) -> None:
-        """Add members with their traits drawn per uid (see ``sim.traits``)."""
+        """Add members with their traits drawn per uid (see ``sim.engine.traits``)."""
         m = self.model
         spec = m.spec.members
         names = spec.segment_names()

@@ -77,6 +77,11 @@ def declare(choice: Choice, trait: Trait | None = None) -> Choice:
         raise ValueError(f"choice '{choice.name}': trait '{choice.trait}' is not a probability")
     if not 0 <= choice.byte <= 3:
         raise ValueError(f"choice '{choice.name}': byte is 0-3 (a word has four)")
+    taken = next((c.name for c in CHOICES.values() if c.rare and (c.gate_word, c.byte) == (choice.gate_word,
+                                                                                          choice.byte)), None)
+    if choice.rare and taken:
+        raise ValueError(f"choice '{choice.name}': byte {choice.byte} of word '{choice.gate_word}' is '{taken}''s: "
+                         "choices sharing first-stage bytes would be correlated")
     if choice.name not in BUILT_IN and choice.trait is None and choice.base is None:
         raise ValueError(f"choice '{choice.name}' needs a trait or a base probability")
     CHOICES[choice.name] = choice

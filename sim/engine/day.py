@@ -81,7 +81,7 @@ class Day:
     # -- what strategies write --------------------------------------------------------
     def _scoped(self, values) -> np.ndarray:
         values = np.broadcast_to(np.asarray(values, dtype=float), (self.groups.count,))
-        return values if self.scope is None else values * self.scope
+        return values if self.scope is None else np.where(self.scope, values, 0.0)  # -inf stays in scope only
 
     def send(self, channel: str, count, reach=None) -> None:
         """Post ``count`` messages a group (a number or per group) on ``channel``;
@@ -122,9 +122,9 @@ class Day:
         _known(choice)
         if choice not in self._member_terms:
             self._member_terms[choice] = np.zeros(self.members.n, np.float32)
-        values = np.asarray(values, np.float32)
+        values = np.broadcast_to(np.asarray(values, np.float32), (self.members.n,))
         if self.scope is not None:
-            values = values * self.members.per_member(self.scope)
+            values = np.where(self.members.per_member(self.scope, bool), values, np.float32(0))
         self._member_terms[choice] += values
 
     def terms(self, choice: str) -> tuple[np.ndarray | None, np.ndarray | None]:

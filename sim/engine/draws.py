@@ -1,10 +1,10 @@
 """Turning log-odds into members' choices, one Bernoulli draw per member row.
 
 A choice of member row i has log-odds z_i = ln(o_i) + g_group(i) + m_i: a base-odds
-trait o_i (or one constant), a per-group term and per-member terms (``sim.behavior``).
+trait o_i (or one constant), a per-group term and per-member terms (``sim.engine.rules``).
 Row i says yes when its uniform u_i < p_i = sigmoid(z_i), tested in odds space as
 u < odds·(1 - u), so no member needs an exp of its own. Uniforms come from the
-counter-based hash of ``sim.streams``, keyed by (seed, replication, purpose, day, uid):
+counter-based hash of ``sim.engine.streams``, keyed by (seed, replication, purpose, day, uid):
 a member's luck for a choice depends on nobody else and on no other choice.
 
 **Common choices** (posting) are tested on every row with a 23-bit uniform, in chunks

@@ -206,7 +206,3 @@ class Members:
     def everyone(self, column: str) -> np.ndarray:
         """A column over every member ever (archived, then live rows)."""
         return np.concatenate(self.archive[column] + [self.column(column)])
-
-    @property
-    def count_ever(self) -> int:
-        return self.n + sum(len(a) for a in self.archive["uid"])

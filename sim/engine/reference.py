@@ -2,14 +2,14 @@
 
 What it is for: a *speed reference* (how fast the same rules run the classic Mesa way,
 one Python object per member, see ``benchmarks/throughput.py``) and a *statistical
-cross-check* of the vectorised engine (``sim.model.CommunityModel``): both must give
+cross-check* of the vectorised engine (``sim.engine.model.CommunityModel``): both must give
 the same distribution of daily outcomes (``tests/test_reference.py``). It does not
 reproduce the engine's draws (the engine uses counter-based streams, this model draws
 everything from Mesa's ``self.rng``), only its rules.
 
 The rules are those of ``benchmarks/minimal.yaml`` (only posting with activity
 contagion, and leaving; every other mechanism off, no strategies, no arrivals), as in
-``sim.behavior.Rules.apply`` and ``sim.model.CommunityModel.step``:
+``sim.engine.rules.Rules.apply`` and ``sim.engine.model.CommunityModel.step``:
 
 - day 0: ``recruitment.initial_members`` members fill groups of ``groups.capacity`` in
   order (group 0 first, then 1, ...);
@@ -45,7 +45,7 @@ def check_minimal(scenario) -> None:
     if not b.leaving.enabled:
         problems.append("leaving switched off")
     if scenario.strategy_params():
-        problems.append(f"strategies {sorted(scenario.strategy_params())}")
+        problems.append(f"strategies {sorted({name for name, _ in scenario.strategy_params()})}")
     if scenario.recruitment.arrivals_per_day > 0:
         problems.append("arrivals")
     if members.segments:

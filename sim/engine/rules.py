@@ -123,7 +123,7 @@ class Behavior(BaseModel):
 class Rules:
     """The member rules of one model, applied to one ``Day`` at a time.
 
-    Each choice has log-odds z = ln(base odds_i) + group_g + member_i; ``sim.draws``
+    Each choice has log-odds z = ln(base odds_i) + group_g + member_i; ``sim.engine.draws``
     turns them into draws (posting on every row, the rare choices through gates).
     """
 
@@ -132,7 +132,7 @@ class Rules:
         self.streams = streams
         self.uniform_social = uniform_social
         self.draws = Drawer(streams)
-        # (K, group bound, free bound) of each rare choice: K sets its gates (sim.draws)
+        # (K, group bound, free bound) of each rare choice: K sets its gates (sim.engine.draws)
         self.bounds = {}
         for choice in (c for c in CHOICES.values() if c.rare):
             terms = self._member_terms(choice.name, None)
@@ -161,7 +161,7 @@ class Rules:
 
     def _common(self, purpose: str, day: Day, base_odds: np.ndarray, group_z: np.ndarray,
                 member_z: np.ndarray | None = None) -> np.ndarray:
-        """Mask of rows choosing ``purpose``, every row with its exact odds (``sim.draws``)."""
+        """Mask of rows choosing ``purpose``, every row with its exact odds (``sim.engine.draws``)."""
         m = day.members
         g_terms, m_terms = day.terms(purpose)
         if g_terms is not None:
@@ -176,7 +176,7 @@ class Rules:
 
     def _rare(self, purpose: str, day: Day, gates, base_odds, group_z: np.ndarray, eligible: np.ndarray,
               extra: list = ()) -> np.ndarray:
-        """Rows (sorted) choosing rare choice ``purpose`` among ``eligible`` (``sim.draws``)."""
+        """Rows (sorted) choosing rare choice ``purpose`` among ``eligible`` (``sim.engine.draws``)."""
         g_terms, m_terms = day.terms(purpose)
         if g_terms is not None:
             group_z = group_z + g_terms

@@ -90,9 +90,9 @@ def check_declares_every_column_it_writes(name: str) -> None:
     model = CommunityModel(scenario({name: {}}))
     allowed = {c.name for c in cls.columns} | set(cls.writes)
     changed: set[str] = set()
-    with _tracking(model, lambda: {c: model.members.column(c).copy() for c in model.members.columns},
-                   lambda before: changed.update(c for c, v in before.items()
-                                                 if not np.array_equal(v, model.members.column(c)))):
+    with _tracking(model, lambda *_: {c: model.members.column(c).copy() for c in model.members.columns},
+                   lambda before, *_: changed.update(c for c, v in before.items()
+                                                     if not np.array_equal(v, model.members.column(c)))):
         model.run()
     assert changed <= allowed, f"changes member columns it does not declare: {sorted(changed - allowed)}"
     added = set(model.members.columns) - set(plain.members.columns)
@@ -104,11 +104,27 @@ def check_declares_every_column_it_writes(name: str) -> None:
 
 
 def check_respects_its_schedule_and_target(name: str) -> None:
-    """Scheduled on days 3 and 4 in group 0 only, it sends, books and records nothing elsewhere."""
+    """Scheduled on days 3 and 4 in group 0 only, it sends, books and records nothing
+    elsewhere, and changes the member columns it writes only for members of group 0."""
     cls = REGISTRY[name]
     direct = ["operator_msgs", "spend", *(o.name for o in cls.outputs), *(f"{c.name}_msgs" for c in cls.channels)]
     free = run({name: {}}).recorder.daily()
-    d = run({name: {"when": {"days": [3, 4]}, "where": {"groups": [0]}}}).recorder.daily()
+    model = CommunityModel(scenario({name: {"when": {"days": [3, 4]}, "where": {"groups": [0]}}}))
+    written = [c.name for c in cls.columns] + list(cls.writes)
+    strays: list[str] = []
+
+    def outside(before, day=None):
+        if day is None or before is None:
+            return
+        m = model.members
+        out_of_scope = ~m.per_member(model.strategies[0].scope(day), bool)  # as the engine set it
+        strays.extend(c for c, v in before.items() if (v != m.column(c))[out_of_scope].any())
+
+    with _tracking(model, lambda *args: {c: model.members.column(c).copy() for c in written} if args and
+                   hasattr(args[0], "scope") else None, outside):
+        model.run()
+    assert not strays, f"changed {sorted(set(strays))} of members outside its target"
+    d = model.recorder.daily()
     outside = d[~d["day"].isin([3, 4]) | (d["group"] != 0)]
     assert (outside[direct] == 0).all().all(), "acted outside its schedule or target"
     if (free[direct] != 0).any().any():  # what it does at all, it still does where it may
@@ -166,7 +182,7 @@ def _patched(owner, attribute: str, value):
 
 
 @contextmanager
-def _tracking(model, before=lambda: None, after=lambda state: None):
+def _tracking(model, before=lambda *args: None, after=lambda state, *args: None):
     """Sets ``model.acting`` to the strategy whose hook runs (None otherwise), and calls
     ``before()`` / ``after(state)`` around every hook."""
     model.acting = None
@@ -178,11 +194,11 @@ def _tracking(model, before=lambda: None, after=lambda state: None):
 
 def _watched(model, strategy, hook, before, after):
     def call(*args):
-        state = before()
+        state = before(*args)
         model.acting = strategy
         try:
             return hook(*args)
         finally:
             model.acting = None
-            after(state)
+            after(state, *args)
     return call

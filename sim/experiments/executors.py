@@ -3,7 +3,7 @@
 Every executor runs the same function, ``sim.experiments.runner.execute``, on a ``RunTask`` and yields its
 ``Outcome`` as soon as it finishes, in whatever order runs finish. Results do not depend
 on that order: the store files each run under its key and the results folder is put
-together in plan order (``sim.store``), so any executor and worker count give the same
+together in plan order (``sim.experiments.store``), so any executor and worker count give the same
 bytes. A run that raises becomes an outcome with its error, never an exception here, so
 one bad run cannot stop a sweep.
 

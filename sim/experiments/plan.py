@@ -35,7 +35,7 @@ from ..engine.streams import Streams
 from ..strategies import kpi_catalog
 from .errors import InputError
 from .scenario import Scenario, Strict, input_error, load_scenario, parse_scenario
-from .yamlfile import line_of, read_yaml, set_value
+from .yamlfile import get_value, line_of, read_yaml, set_value
 
 MAX_POINTS = 100_000
 
@@ -264,7 +264,10 @@ def _at_point(base: Scenario, point: dict, source: str, lines: dict) -> Scenario
         return base
     data = json.loads(base.canonical())
     for path, value in point.items():
-        set_value(data, path, value)
+        try:
+            set_value(data, path, value)
+        except ValueError as e:
+            raise InputError(source, f"vary.{path}", str(e), line_of(lines, ("vary", path))) from None
     try:
         return parse_scenario(data, source)
     except InputError as err:
@@ -277,15 +280,7 @@ def _at_point(base: Scenario, point: dict, source: str, lines: dict) -> Scenario
 
 def _values_of(scenario: Scenario, paths: list[str]) -> dict:
     data = json.loads(scenario.canonical()) if paths else {}
-    return {path: _lookup(data, path) for path in paths}
-
-
-def _lookup(data: dict, dotted: str):
-    for key in dotted.split("."):
-        if not isinstance(data, dict):
-            return None
-        data = data.get(key)
-    return data
+    return {path: get_value(data, path) for path in paths}
 
 
 def parse_experiment(data: dict, source: str = "<experiment>", lines: dict | None = None) -> ExperimentSpec:

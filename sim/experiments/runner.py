@@ -19,6 +19,7 @@ import pandas as pd
 from ..analysis.cohorts import cohorts as cohort_table
 from ..analysis.kpis import summarize
 from ..engine.model import CommunityModel
+from ..strategies import declared_kpis
 from .plan import RunTask
 from .scenario import Scenario, parse_scenario
 
@@ -40,8 +41,7 @@ def run_replication(scenario: Scenario, replication: int, seed: int) -> tuple[pd
     model = CommunityModel(scenario, replication=replication, seed=seed).run()
     daily = model.recorder.daily()
     cohorts = cohort_table(model.recorder.members(), model.day)
-    declared = [k for s in model.strategies for k in s.kpis]
-    return daily, cohorts, summarize(daily, cohorts, model.day, list({k.name: k for k in declared}.values()))
+    return daily, cohorts, summarize(daily, cohorts, model.day, declared_kpis(model.strategies))
 
 
 @lru_cache(maxsize=64)

@@ -42,7 +42,7 @@ class Recruitment(Strict):
 
 
 class GroupsSpec(Strict):
-    """Group capacity and routing (see ``sim.groups``)."""
+    """Group capacity and routing (see ``sim.engine.groups``)."""
     capacity: int = Field(500, ge=1, le=2000, description="members per group (WeChat: 500)")
     auto_switch: bool = Field(True, description="open a new group when the current one is full")
 
@@ -98,10 +98,16 @@ class StrategiesBase(Strict):
     @model_serializer(mode="wrap")
     def _in_order(self, handler):
         data = handler(self)
-        return {k: data[k][0] if len(data[k]) == 1 else data[k] for k in self._order}
+        return {k: data[k][0] if len(data[k]) == 1 else data[k] for k in self.names()}
+
+    def names(self) -> list[str]:
+        """The strategies present, in the order written (any set later, e.g. by
+        ``model_copy``, after them in schema order)."""
+        present = [n for n in type(self).model_fields if getattr(self, n) is not None]
+        return [n for n in self._order if n in present] + [n for n in present if n not in self._order]
 
     def instances(self) -> list[tuple[str, BaseModel]]:
-        return [(name, params) for name in self._order for params in getattr(self, name)]
+        return [(name, params) for name in self.names() for params in getattr(self, name)]
 
 
 def _one_is_a_list(value):
@@ -185,7 +191,10 @@ def load_scenario(path: str | Path, overrides: typing.Sequence[str] = ()) -> Sce
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
             raise InputError(str(path), "--set", f"'{item}' is not key=value (for example days=90)")
-        set_dotted(data, key.strip(), value)
+        try:
+            set_dotted(data, key.strip(), value)
+        except ValueError as e:
+            raise InputError(str(path), f"--set {key.strip()}", str(e)) from None
         try:
             parse_scenario(data, str(path))
         except InputError as err:

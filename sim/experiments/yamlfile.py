@@ -71,13 +71,42 @@ def set_dotted(data: dict, dotted: str, raw_value: str) -> None:
 
 
 def set_value(data: dict, dotted: str, value) -> None:
-    """Set the field at a dotted path, making the mappings on the way."""
+    """Set the field at a dotted path, making the mappings on the way. A number picks an
+    item of a list (``strategies.messaging.1.per_day``: the second instance); a path
+    that runs into a list without one is refused (ValueError), never flattened."""
     keys = dotted.split(".")
     node = data
-    for k in keys[:-1]:
-        nxt = node.get(k) if isinstance(node, dict) else None
-        if not isinstance(nxt, dict):
+    for depth, k in enumerate(keys[:-1]):
+        if isinstance(node, list):
+            node = node[_index(node, k, keys[:depth])]
+            continue
+        nxt = node.get(k)
+        if isinstance(nxt, list) and not keys[depth + 1].isdigit():
+            where = ".".join(keys[: depth + 1])
+            raise ValueError(f"{where} holds {len(nxt)} instances; name one, e.g. {where}.0.{'.'.join(keys[depth + 1:])}")
+        if not isinstance(nxt, (dict, list)):
             nxt = {}
             node[k] = nxt
         node = nxt
-    node[keys[-1]] = value
+    if isinstance(node, list):
+        node[_index(node, keys[-1], keys[:-1])] = value
+    else:
+        node[keys[-1]] = value
+
+
+def get_value(data, dotted: str):
+    """The value at a dotted path (numbers pick list items), or None."""
+    for key in dotted.split("."):
+        if isinstance(data, list) and key.isdigit() and int(key) < len(data):
+            data = data[int(key)]
+        elif isinstance(data, dict):
+            data = data.get(key)
+        else:
+            return None
+    return data
+
+
+def _index(items: list, key: str, before: list) -> int:
+    if not key.isdigit() or int(key) >= len(items):
+        raise ValueError(f"{'.'.join(before)} has {len(items)} instances: give 0 to {len(items) - 1}, not '{key}'")
+    return int(key)

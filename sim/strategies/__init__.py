@@ -1,6 +1,6 @@
 """Operator strategies. Importing this package registers every built-in strategy."""
 from . import messaging  # noqa: F401  (registers "messaging")
-from .base import REGISTRY, Strategy, StrategyParams, kpi_catalog, register
+from .base import REGISTRY, Strategy, StrategyParams, declared_kpis, kpi_catalog, register
 from .schedule import Schedule, Target
 
-__all__ = ["REGISTRY", "Schedule", "Strategy", "StrategyParams", "Target", "kpi_catalog", "register"]
+__all__ = ["REGISTRY", "Schedule", "Strategy", "StrategyParams", "Target", "declared_kpis", "kpi_catalog", "register"]

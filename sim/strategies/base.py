@@ -19,6 +19,11 @@ It declares everything it adds, and the engine refuses what it does not declare:
   (``sim.analysis.kpis.Kpi`` with ``total``, a daily column summed over the run);
 - ``writes``: engine member columns it changes (for example ``trust``).
 
+Hooks run only on the days its ``when`` allows, and act only on the groups both allow
+(``Day.scope``): on other days the strategy is not called at all, so what it remembers
+between days lives in its declared columns (or on the instance), and a strategy that
+must watch every day schedules itself every day and acts on part of it.
+
 Randomness comes only from ``day.stream()``: the instance's own stream, purpose
 ``strategy.<name>`` (``strategy.<name>.<k>`` for the k-th further instance).
 """
@@ -29,7 +34,7 @@ from typing import ClassVar
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from ..analysis.kpis import CATALOG, Kpi
+from ..analysis.kpis import CATALOG, SUMMARY, Kpi
 from ..engine.day import Channel, Output
 from ..engine.members import Column
 from .schedule import Schedule, Target, scope
@@ -88,10 +93,12 @@ def register(cls: type[Strategy]) -> type[Strategy]:
     """Add a strategy class to the registry under ``cls.name`` (checks its declarations)."""
     if cls.name in REGISTRY:
         raise ValueError(f"strategy '{cls.name}' is registered twice")
+    own = {o.name for o in cls.outputs} | {f"spend_{c}" for c in cls.costs} | {f"{c.name}_msgs" for c in cls.channels}
     for kpi in cls.kpis:
-        if kpi.total is None:
-            raise ValueError(f"strategy '{cls.name}': KPI '{kpi.name}' needs total (a daily column)")
-        if kpi.name in CATALOG or any(kpi.name in {k.name for k in s.kpis} for s in REGISTRY.values()):
+        if kpi.total not in own:
+            raise ValueError(f"strategy '{cls.name}': KPI '{kpi.name}' needs total: one of its own daily "
+                             f"columns ({', '.join(sorted(own)) or 'it declares none'})")
+        if kpi.name in SUMMARY or any(kpi.name in {k.name for k in s.kpis} for s in REGISTRY.values()):
             raise ValueError(f"strategy '{cls.name}': KPI '{kpi.name}' exists already")
     REGISTRY[cls.name] = cls
     return cls
@@ -100,6 +107,11 @@ def register(cls: type[Strategy]) -> type[Strategy]:
 def unregister(name: str) -> None:
     """Remove a strategy from the registry (tests and tools that register one for a while)."""
     REGISTRY.pop(name, None)
+
+
+def declared_kpis(strategies) -> list[Kpi]:
+    """The KPIs these strategy objects declare, each once (instances share theirs)."""
+    return list({k.name: k for s in strategies for k in s.kpis}.values())
 
 
 def kpi_catalog() -> dict[str, Kpi]:

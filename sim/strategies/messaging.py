@@ -9,7 +9,7 @@ spammer, too little and it dies; fixed daily push slots (001, 004).
 How a message lands depends on its hour: ``REACH`` is the share of members who read a
 message sent at that hour, relative to the evening peak (a stylised curve of a messaging
 app's daily use: quiet at night, peaks at lunch and 20-21 h). Reach scales what value and
-pushes do for members (see ``sim.behavior``); notifications annoy at any hour.
+pushes do for members (see ``sim.engine.rules``); notifications annoy at any hour.
 
 Parameters: ``per_day`` (messages/day/group, default 3, 0-50), ``slots`` (hours 0-23,
 distinct, default [9, 12, 20]), ``value_share`` (0-1, default 0.6), ``cost_per_message``

@@ -14,7 +14,7 @@ engine confines each strategy's actions to the groups they allow that day
 
 ``where`` (which groups):
 - ``groups``: group ids (groups are numbered from 0 in the order they open);
-- ``min_size`` / ``max_size``: present members at the start of the day.
+- ``min_size`` / ``max_size``: present members that day (after its arrivals).
 
 A scenario may run several instances of one strategy (a list under its name), each
 with its own ``when`` and ``where``, in the order written.

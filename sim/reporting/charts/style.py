@@ -7,8 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from ...engine.day import OPERATOR as OPERATOR_CHANNELS
+
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf")
-OPERATOR = ("value_msgs", "ad_msgs", "operator_msgs")
+OPERATOR = ("operator_msgs", *(f"{c}_msgs" for c in OPERATOR_CHANNELS))
 STYLES = ("-", "--", ":", "-.")
 
 
