@@ -7,8 +7,8 @@ of behaviour that is meant regenerates them in a commit of its own that says why
     python tests/test_golden.py --write
 
 Cases cover every mechanism and the messaging strategy, member segments with their own
-social susceptibility, initial members, several groups, and a full group turning
-recruits away. Columns that a later version no longer writes are named in ``DROPPED``
+social susceptibility, initial members, several groups, a full group turning recruits
+away, and two instances of a strategy, one with a schedule and a target. Columns that a later version no longer writes are named in ``DROPPED``
 with the reason; every other stored column must match.
 """
 from __future__ import annotations
@@ -34,6 +34,12 @@ CASES = {
         "lurkers: {share: 0.7, purchase: {beta: [1, 200]}, leave: {beta: [1, 30]}}}",
         "strategies.messaging={per_day: 4.5, slots: [7, 13, 21], value_share: 0.5}",
     ], 2, 101),
+    # added after the move (pins what it made possible): two messaging instances, one on a schedule
+    "scheduled_instances": ("scenarios/baseline.yaml", [
+        "days=35", "start_weekday=4", "recruitment.arrivals_per_day=30",
+        "strategies.messaging=[{per_day: 2, value_share: 0.8}, "
+        "{per_day: 3, value_share: 0, when: {weekdays: [5, 6], group_age: [0, 20]}, where: {min_size: 50}}]",
+    ], 2, 17),
 }
 # columns pinned here that the results no longer hold, and why
 DROPPED: dict[str, str] = {
