@@ -68,8 +68,8 @@ def compare_plan(paths: list[str], overrides: list[str], reps: int, **fields) ->
 
 
 def _execute(plan: Plan, out: Path, progress, report: bool, execution: dict) -> Results:
-    execute_plan(plan, out, progress=progress, **execution)
-    results = Results.load(out)  # charts and report read only the folder, as `groupsim report` does
-    if report:
-        results.write_report(out)
-    return results
+    # charts and report read only the folder, as `groupsim report` does, and are built
+    # beside the tables before any of them replaces the folder's previous results
+    finish = (lambda staging: Results.load(staging).write_report(staging)) if report else None
+    execute_plan(plan, out, progress=progress, finish=finish, **execution)
+    return Results.load(out)

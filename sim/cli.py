@@ -9,7 +9,9 @@ import argparse
 import os
 import re
 import shlex
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from .experiments.errors import InputError
@@ -85,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "one-line summary; exit 2 on the first problem.")
     v.add_argument("file", help="scenario or experiment file (YAML)")
     v.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    v.add_argument("--force", action="store_true", help="accept scenarios over this machine's limits")
     return p
 
 
@@ -97,6 +100,8 @@ def _execution_options(p, default_out: str) -> None:
     p.add_argument("--out", help=f"results folder (default: {default_out})")
     p.add_argument("--fresh", action="store_true", help="drop the stored runs and start over")
     p.add_argument("--quiet", action="store_true", help="no progress bar and no tables")
+    p.add_argument("--force", action="store_true", help="run even when the estimated memory or work is over "
+                                                        "this machine's limits (same as GROUPSIM_FORCE=1)")
 
 
 def cmd_run(args) -> int:
@@ -198,10 +203,19 @@ def cmd_validate(args) -> int:
     return 0
 
 
+def _terminated(signum, frame):
+    """SIGTERM ends a command as Ctrl-C does: workers stopped, finished runs kept."""
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
     args.command_line = "groupsim " + " ".join(shlex.quote(str(a)) for a in argv)  # for manifests and logs
+    if getattr(args, "force", False):
+        os.environ["GROUPSIM_FORCE"] = "1"  # workers inherit it
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminated) if main_thread else None
     try:
         commands = {"run": cmd_run, "sweep": cmd_sweep, "compare": cmd_compare, "report": cmd_report,
                     "validate": cmd_validate}
@@ -217,3 +231,6 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"groupsim: internal error: {type(e).__name__}: {e} (set GROUPSIM_DEBUG=1 for details)", file=sys.stderr)
         return 1
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)

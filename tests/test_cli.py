@@ -28,7 +28,8 @@ from sim.strategies import kpi_catalog
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
-FILES = ("daily.parquet", "summary.csv", "cohorts.parquet", "manifest.json", "log.json", "report.html")
+FILES = ("daily.parquet", "summary.csv", "cohorts.parquet", "manifest.json", "log.json", "report.html",
+         "checksums.json")
 TABLES = ("daily.parquet", "summary.csv", "cohorts.parquet", "manifest.json")  # decided by the plan alone
 SMALL = ["--days", "30", "--reps", "2", "--set", "recruitment.arrivals_per_day=20"]
 MODULE = [sys.executable, "-m", "sim"]

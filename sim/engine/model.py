@@ -97,6 +97,16 @@ class CommunityModel(mesa.Model):
                 getattr(s, hook)(day)
         day.actor, day.scope = None, None
 
+    def release(self) -> None:
+        """Let go of this model once its results are taken: remove its group agents and
+        Mesa's per-model id counter (a class-level registry keyed by model, which would
+        keep every model ever built alive, with its arrays)."""
+        for agent in list(self.agents):
+            agent.remove()
+        counters = getattr(mesa.Agent, "_ids", None)  # Mesa 3.x keeps one per model
+        if isinstance(counters, dict):
+            counters.pop(self, None)
+
     def run(self, days: int | None = None) -> "CommunityModel":
         for _ in range(self.spec.days if days is None else days):
             self.step()

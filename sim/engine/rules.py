@@ -32,8 +32,14 @@ from .streams import hash_uniform
 from .traits import TRAITS
 
 
+# Every number is finite and in a range a real programme could need: a coefficient of
+# 20 log-odds already turns a 1-in-a-billion chance into a near certainty.
+LOGIT_MAX = 20.0
+MONEY_MAX = 1e7  # CNY: one order, one message, one reward
+
+
 class Mechanism(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     enabled: bool = True
 
 
@@ -42,8 +48,8 @@ class Contagion(Mechanism):
     members post more, and drift into silence less, where others posted yesterday.
     A quiet group spirals into silence; a lively one sustains itself.
     Adds ``post``·social·L_g to posting and −``lapse``·social·L_g to lapsing."""
-    post: float = Field(0.5, ge=0, description="log-odds of posting per unit of liveliness")
-    lapse: float = Field(2.5, ge=0, description="log-odds of lapsing per unit of silence")
+    post: float = Field(0.5, ge=0, le=LOGIT_MAX, description="log-odds of posting per unit of liveliness")
+    lapse: float = Field(2.5, ge=0, le=LOGIT_MAX, description="log-odds of lapsing per unit of silence")
     reference_share: float = Field(0.05, gt=0, lt=1, description="share posting on an ordinary day (L = 0)")
     floor: float = Field(0.005, gt=0, lt=1, description="keeps L finite in a silent group")
 
@@ -56,8 +62,8 @@ class Content(Mechanism):
     accumulating over a year, and only a reason to keep reading lets a well-run group
     outlast that (seed 004: well-run groups live a year or more); at 2.0, half of 12 runs of
     ``scenarios/well_run.yaml`` were under 1% posting a day by the end of the year."""
-    post: float = Field(0.5, ge=0, description="log-odds of posting per ln(1 + value messages)")
-    lapse: float = Field(2.5, ge=0, description="log-odds against lapsing per ln(1 + value messages)")
+    post: float = Field(0.5, ge=0, le=LOGIT_MAX, description="log-odds of posting per ln(1 + value messages)")
+    lapse: float = Field(2.5, ge=0, le=LOGIT_MAX, description="log-odds against lapsing per ln(1 + value messages)")
 
 
 class Fatigue(Mechanism):
@@ -66,11 +72,11 @@ class Fatigue(Mechanism):
     ads + ``value_weight``·value messages (notifications, any hour); a muted member takes
     ``muted_share`` of it. Fatigue_t+1 = ``decay``·fatigue_t + max(0, load − tolerance_i),
     in messages over tolerance. Adds ``leave``·fatigue and ``mute``·fatigue."""
-    value_weight: float = Field(0.5, ge=0, description="annoyance of a value message relative to an ad")
+    value_weight: float = Field(0.5, ge=0, le=100, description="annoyance of a value message relative to an ad")
     muted_share: float = Field(0.1, ge=0, le=1, description="share of the load a muted member still feels")
     decay: float = Field(0.8, ge=0, lt=1, description="share of fatigue left the next day")
-    leave: float = Field(0.5, ge=0, description="log-odds of leaving per unit fatigue")
-    mute: float = Field(0.8, ge=0, description="log-odds of muting per unit fatigue")
+    leave: float = Field(0.5, ge=0, le=LOGIT_MAX, description="log-odds of leaving per unit fatigue")
+    mute: float = Field(0.8, ge=0, le=LOGIT_MAX, description="log-odds of muting per unit fatigue")
 
 
 class Muting(Mechanism):
@@ -87,25 +93,25 @@ class Trust(Mechanism):
     trust += ``gain``·V·(1 − trust) − ``ad_loss``·ads·trust; every day trust ×= 1 − ``forgetting``.
     Adds −``leave``·trust, −``lapse``·trust and +``buy``·trust."""
     initial: float = Field(0.2, ge=0, le=1)
-    gain: float = Field(0.03, ge=0, description="per reach-weighted value message")
-    ad_loss: float = Field(0.01, ge=0, description="per ad seen")
+    gain: float = Field(0.03, ge=0, le=1, description="per reach-weighted value message")
+    ad_loss: float = Field(0.01, ge=0, le=1, description="per ad seen")
     forgetting: float = Field(0.01, ge=0, le=1, description="daily decay")
-    leave: float = Field(1.5, ge=0, description="log-odds against leaving at full trust")
-    lapse: float = Field(1.5, ge=0, description="log-odds against lapsing at full trust")
-    buy: float = Field(2.0, ge=0, description="log-odds of buying at full trust")
+    leave: float = Field(1.5, ge=0, le=LOGIT_MAX, description="log-odds against leaving at full trust")
+    lapse: float = Field(1.5, ge=0, le=LOGIT_MAX, description="log-odds against lapsing at full trust")
+    buy: float = Field(2.0, ge=0, le=LOGIT_MAX, description="log-odds of buying at full trust")
 
 
 class Purchase(Mechanism):
     """Buying from product pushes (推品, seeds 001, 004): a member who saw the group on a
     day with pushes buys with log-odds trait purchase + ``push_response``·ln(A_g) + trust,
     A_g the reach-weighted pushes (1 push at the peak hour: A = 1)."""
-    push_response: float = Field(0.5, ge=0, description="log-odds per ln(reach-weighted pushes)")
-    order_value: float = Field(99.0, ge=0, description="CNY per order")
+    push_response: float = Field(0.5, ge=0, le=LOGIT_MAX, description="log-odds per ln(reach-weighted pushes)")
+    order_value: float = Field(99.0, ge=0, le=MONEY_MAX, description="CNY per order")
 
 
 class Behavior(BaseModel):
     """All member rules of a scenario (``behavior:`` in the file)."""
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     contagion: Contagion = Contagion()
     content: Content = Content()
     fatigue: Fatigue = Fatigue()

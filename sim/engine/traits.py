@@ -36,7 +36,7 @@ def _number_is_constant(v):
 
 class Distribution(BaseModel):
     """One trait distribution as a scenario file writes it (see the module docstring)."""
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     beta: tuple[float, float] | None = None
     gamma: tuple[float, float] | None = None
     lognormal: tuple[float, float] | None = None
@@ -53,12 +53,15 @@ class Distribution(BaseModel):
         params = getattr(self, given[0])
         if not np.all(np.isfinite(params)):
             raise ValueError(f"{given[0]} parameters must be finite numbers (got {params})")
-        if self.beta is not None and min(self.beta) <= 0:
-            raise ValueError("beta parameters [a, b] must both be > 0")
-        if self.gamma is not None and min(self.gamma) <= 0:
-            raise ValueError("gamma parameters [shape, scale] must both be > 0")
-        if self.lognormal is not None and self.lognormal[1] < 0:
-            raise ValueError("lognormal sigma must be >= 0")
+        if self.beta is not None and not all(0 < x <= 1e4 for x in self.beta):
+            raise ValueError(f"beta parameters [a, b] must both be > 0 and <= 10000 (got {list(self.beta)})")
+        if self.gamma is not None and not all(0 < x <= 1e4 for x in self.gamma):
+            raise ValueError(f"gamma parameters [shape, scale] must both be > 0 and <= 10000 (got {list(self.gamma)})")
+        if self.lognormal is not None and not (-20 <= self.lognormal[0] <= 20 and 0 <= self.lognormal[1] <= 3):
+            raise ValueError(f"lognormal [mu, sigma] needs -20 <= mu <= 20 and 0 <= sigma <= 3 "
+                             f"(got {list(self.lognormal)})")
+        if self.constant is not None and not -1e6 <= self.constant <= 1e6:
+            raise ValueError(f"a constant must be within ±1,000,000 (got {self.constant})")
         return self
 
     @property

@@ -1,49 +1,108 @@
 """Executing a plan into a results folder: the one run path of ``run``, ``compare`` and ``sweep``.
 
-``execute_plan`` runs every run of a plan that the folder's store does not hold yet
+``execute_plan`` runs every run of a plan that the folder's store does not hold whole
 (``sim.experiments.store``), on the chosen executor (``sim.experiments.executors``),
 with a progress bar, then writes the folder: ``daily.parquet``, ``cohorts.parquet``,
 ``summary.csv`` (one row per scenario, point, replication, with the varied parameters'
 values), ``manifest.json`` (the plan: experiment, points, scenario texts and hashes,
 seed, KPI labels and units, versions; it decides the results, so it is the same
-whatever ran them), ``log.json`` (command, executor, workers, timing, run counts) and
-``failures.csv`` when runs failed. Charts and the report are ``sim.reporting``'s.
+whatever ran them), ``log.json`` (command, executor, workers, timing, run counts),
+``failures.csv`` when runs failed, and ``checksums.json`` (SHA-256 of the tables and the
+manifest, which ``groupsim report`` checks). Charts and the report come from the
+``finish`` callback (``sim.reporting``).
+
+What groupsim promises about a results folder:
+- it writes only into a new or empty folder, or one it made (its ``manifest.json`` says
+  so); anything else is refused before a file is written;
+- ``.groupsim.lock`` (holding the writer's pid) keeps a second command out of the folder
+  while one writes; a lock left by a process that is gone is taken over;
+- ``--fresh`` removes only what groupsim wrote; files of yours in the folder stay;
+- the tables, charts and report are built aside (``.staging-<pid>/``) and moved in only
+  when all of them are made, so a failure leaves the previous results whole, never a mix.
 """
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import shutil
 import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Callable
 
 import pandas as pd
 
 from .errors import InputError
 from .executors import default_workers, outcomes
 from .folder import atomic_write, versions, write_json, write_tables
+from .limits import check_parallel
 from .plan import Plan
 from .progress import progress_bar
 from .store import RunStore, gather
 
+LOCK = ".groupsim.lock"
+OWN_FILES = ("daily.parquet", "cohorts.parquet", "summary.csv", "manifest.json", "log.json", "failures.csv",
+             "report.html", "checksums.json")
+CHECKED = ("daily.parquet", "cohorts.parquet", "summary.csv", "manifest.json")
+
 
 def execute_plan(plan: Plan, out: str | Path, executor: str = "local", workers: int | None = None,
                  scheduler: str | None = None, fresh: bool = False, progress: bool | None = None,
-                 command: str = "") -> Path:
-    """Run what the store lacks, then write the results folder (see the module docstring)."""
+                 command: str = "", finish: Callable[[Path], None] | None = None) -> Path:
+    """Run what the store lacks, then write the results folder (see the module docstring).
+    ``finish(staging folder)`` adds charts and the report before the folder is swapped in."""
     out = Path(out)
-    check_out(out, plan, fresh)
-    store = RunStore(out)
-    store.prepare(fresh)
-    manifest = {**plan.manifest(), **versions()}
-    write_json(out / "manifest.json", manifest)
-    unique = list({t.key: t for t in plan.tasks()}.values())  # an arm equal to another runs once
-    todo = [t for t in unique if not store.is_done(t)]
-    if len(todo) < len(unique) and progress is not False:
-        print(f"resuming: {len(unique) - len(todo)} of {len(unique)} runs are stored in {out / 'runs'}; "
-              f"running the other {len(todo)}", file=sys.stderr)
     workers = workers or default_workers()
-    started, clock = datetime.now(timezone.utc), time.perf_counter()
+    unique = list({t.key: t for t in plan.tasks()}.values())  # an arm equal to another runs once
+    if executor == "local":
+        check_parallel([a.spec for a in plan.arms], min(workers, len(unique)))
+    check_out(out, plan, fresh)
+    out.mkdir(parents=True, exist_ok=True)
+    with folder_lock(out):
+        if fresh:
+            remove_own(out)
+        store = RunStore(out)
+        store.prepare()
+        manifest = {**plan.manifest(), **versions()}
+        if not (out / "manifest.json").exists():
+            write_json(out / "manifest.json", manifest)  # marks a new folder as ours; else swapped in at the end
+        todo = [t for t in unique if not store.is_done(t)]
+        quiet = progress is False
+        bad = [why for t in todo if (why := store.check(t)[1])]
+        if bad:  # said even when quiet: results were not as stored
+            reasons = ", ".join(f"{n} {why}" for why, n in pd.Series(bad).value_counts().items())
+            print(f"redoing {len(bad)} stored run(s) that fail their checks: {reasons}", file=sys.stderr)
+        if len(todo) < len(unique) and not quiet:
+            print(f"resuming: {len(unique) - len(todo)} of {len(unique)} runs are stored in {out / 'runs'}; "
+                  f"running the other {len(todo)}", file=sys.stderr)
+        started, clock = datetime.now(timezone.utc), time.perf_counter()
+        _run(plan, todo, store, executor, workers, scheduler, progress)
+        daily, cohorts, summary, failures = gather(plan, store)
+        log = {"command": command, "executor": executor, "workers": workers, "scheduler": scheduler,
+               "started": started.isoformat(timespec="seconds"), "seconds": round(time.perf_counter() - clock, 2),
+               "runs": len(unique), "ran": len(todo), "stored_before": len(unique) - len(todo),
+               "failed": sum(not store.is_done(t) for t in unique)}
+        staging = out / f".staging-{os.getpid()}"
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir()
+        try:
+            write_json(staging / "manifest.json", manifest)
+            write_tables(staging, daily, cohorts, summary)
+            write_json(staging / "log.json", log)
+            if len(failures):
+                atomic_write(staging / "failures.csv", lambda p: failures.to_csv(p, index=False))
+            write_json(staging / "checksums.json", checksums(staging))
+            if finish is not None:
+                finish(staging)
+            swap_in(staging, out)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    return out
+
+
+def _run(plan, todo, store, executor, workers, scheduler, progress) -> None:
     bar = None
     try:
         with outcomes(todo, executor, workers, scheduler) as finished:
@@ -58,41 +117,132 @@ def execute_plan(plan: Plan, out: str | Path, executor: str = "local", workers: 
                     bar.set_postfix(failed=failed)
                 bar.update(1)
     except KeyboardInterrupt:
-        print(f"\nfinished runs are stored in {store.root}; rerun the same command to resume", file=sys.stderr)
+        print(f"\ninterrupted: finished runs are stored in {store.root}; rerun the same command to resume",
+              file=sys.stderr)
         raise
     finally:
         if bar is not None:
             bar.close()
-    daily, cohorts, summary, failures = gather(plan, store)
-    write_tables(out, daily, cohorts, summary)
-    write_json(out / "log.json", {
-        "command": command, "executor": executor, "workers": workers, "scheduler": scheduler,
-        "started": started.isoformat(timespec="seconds"), "seconds": round(time.perf_counter() - clock, 2),
-        "runs": len(unique), "ran": len(todo), "stored_before": len(unique) - len(todo),
-        "failed": sum(not store.is_done(t) for t in unique)})
-    write_failures(out, failures)
-    return out
 
 
-def write_failures(out: Path, failures: pd.DataFrame) -> None:
-    if len(failures):
-        atomic_write(out / "failures.csv", lambda p: failures.to_csv(p, index=False))
-    else:
-        (out / "failures.csv").unlink(missing_ok=True)
+def checksums(folder: Path) -> dict:
+    """SHA-256 of the files ``groupsim report`` checks before it trusts a folder."""
+    return {name: hashlib.sha256((folder / name).read_bytes()).hexdigest() for name in CHECKED}
+
+
+def verify(folder: Path) -> None:
+    """Refuse a folder whose tables or manifest are not those it was written with."""
+    try:
+        recorded = json.loads((folder / "checksums.json").read_text())
+    except (OSError, ValueError):
+        raise InputError(str(folder / "checksums.json"), "", "missing or unreadable: not a complete results "
+                                                             "folder (rerun the command that made it)") from None
+    for name in CHECKED:
+        try:
+            digest = hashlib.sha256((folder / name).read_bytes()).hexdigest()
+        except OSError:
+            digest = None
+        if not isinstance(recorded, dict) or recorded.get(name) != digest:
+            raise InputError(str(folder / name), "", "missing or changed since groupsim wrote it (its checksum "
+                                                     "differs); rerun the command that made the folder")
+
+
+def swap_in(staging: Path, out: Path) -> None:
+    """Move everything built in ``staging`` into ``out``; drop what of ours it replaces."""
+    for name in OWN_FILES:
+        if not (staging / name).exists() and name != "manifest.json":
+            (out / name).unlink(missing_ok=True)  # e.g. last time's failures.csv, or a report not rebuilt
+    charts = out / "charts"
+    if charts.is_dir():
+        for png in charts.glob("*.png"):  # charts are ours; files of yours there stay
+            png.unlink()
+    for item in staging.iterdir():
+        if item.is_dir():
+            (out / item.name).mkdir(exist_ok=True)
+            for f in item.iterdir():
+                os.replace(f, out / item.name / f.name)
+        else:
+            os.replace(item, out / item.name)
+    if charts.is_dir() and not any(charts.iterdir()):
+        charts.rmdir()
+
+
+def owns(out: Path) -> bool:
+    """Whether groupsim made this folder (its manifest is groupsim's)."""
+    try:
+        manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError, UnicodeDecodeError):
+        return False
+    return isinstance(manifest, dict) and isinstance(manifest.get("experiment"), dict) and "arms" in manifest
 
 
 def check_out(out: Path, plan: Plan, fresh: bool) -> None:
-    """Refuse to write over a folder that holds something else (unless --fresh)."""
+    """Refuse a folder that is not ours, or holds another experiment (unless --fresh)."""
     if out.exists() and not out.is_dir():
         raise InputError("--out", "", f"'{out}' exists and is not a folder")
-    manifest = out / "manifest.json"
-    if fresh or not manifest.is_file():
-        return
+    if not out.exists() or all(p.name.startswith(LOCK) for p in out.iterdir()):
+        return  # new, empty, or just being made by another groupsim (its lock says so)
+    if not owns(out):
+        raise InputError("--out", "", f"'{out}' holds files groupsim did not write; choose a new or empty folder")
+    name = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["experiment"].get("name")
+    if name != plan.spec.name and not fresh:
+        raise InputError("--out", "", f"'{out}' holds experiment '{name}', not '{plan.spec.name}'; choose another "
+                                      "folder or add --fresh to replace it")
+
+
+def remove_own(out: Path) -> None:
+    """What groupsim wrote in ``out`` (results, charts, stored runs); nothing else."""
+    for name in OWN_FILES:
+        (out / name).unlink(missing_ok=True)
+    for png in (out / "charts").glob("*.png"):
+        png.unlink()
+    store = RunStore(out)
+    for item in store.root.glob("*"):
+        if store.owned(item):
+            shutil.rmtree(item) if item.is_dir() else item.unlink()
+
+
+class folder_lock:
+    """``.groupsim.lock`` with this process's pid while it writes the folder."""
+
+    def __init__(self, out: Path):
+        self.path = out / LOCK
+
+    def __enter__(self):
+        mine = self.path.with_name(f"{LOCK}.{os.getpid()}")
+        mine.write_text(str(os.getpid()))  # the lock appears with its pid in it, or not at all
+        try:
+            for _ in range(3):
+                try:
+                    os.link(mine, self.path)
+                    return self
+                except FileExistsError:
+                    holder = _holder(self.path)
+                    if holder is not None:
+                        raise InputError("--out", "", f"'{self.path.parent}' is being written by another "
+                                                      f"groupsim (pid {holder}); wait for it, or choose another "
+                                                      "folder") from None
+                    self.path.unlink(missing_ok=True)  # left by a process that is gone: take it over
+            raise InputError("--out", "", f"cannot take the lock {self.path}")
+        finally:
+            mine.unlink(missing_ok=True)
+
+    def __exit__(self, *exc):
+        self.path.unlink(missing_ok=True)
+
+
+def _holder(path: Path) -> int | None:
+    """The pid holding the lock when that process still runs."""
     try:
-        name = json.loads(manifest.read_text()).get("experiment", {}).get("name")
-    except ValueError:
-        name = None
-    if name != plan.spec.name:
-        what = f"experiment '{name}'" if name else "other results"
-        raise InputError("--out", "", f"'{out}' holds {what}, not '{plan.spec.name}'; choose another folder "
-                                      "or add --fresh to replace it")
+        pid = int(path.read_text().strip() or 0)
+    except (OSError, ValueError):
+        return None
+    if pid <= 0 or pid == os.getpid():
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        return pid
+    return pid

@@ -8,11 +8,8 @@ bytes. A run that raises becomes an outcome with its error, never an exception h
 one bad run cannot stop a sweep.
 
 - ``local`` with 1 worker: runs in this process, one after another.
-- ``local`` with N workers: a ``concurrent.futures`` process pool. On Linux, workers are
-  forked (no start-up: the package is imported already) when this process runs no other
-  Python thread, as forking a threaded process can deadlock; otherwise spawned,
-  which costs each worker the package import (~2 s) and needs scripts to guard their
-  entry point with ``if __name__ == "__main__":``.
+- ``local`` with N workers: ``sim.experiments.workers.WorkerPool``, worker processes
+  that fail only the run they held when they die and never outlive their parent.
 - ``dask``: a ``dask.distributed`` client of the scheduler at ``scheduler`` (the
   workers need groupsim installed), or of a ``LocalCluster`` of N one-thread worker
   processes when no address is given.
@@ -20,13 +17,9 @@ one bad run cannot stop a sweep.
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
 import socket
-import sys
-import threading
-import warnings
-from concurrent.futures import ProcessPoolExecutor, as_completed
+import struct
 from contextlib import contextmanager
 from typing import Iterator
 from urllib.parse import urlsplit
@@ -34,6 +27,9 @@ from urllib.parse import urlsplit
 from .errors import InputError
 from .plan import RunTask
 from .runner import Outcome, execute
+from .workers import WorkerPool
+
+PROBE_SECONDS = 10.0
 
 
 def default_workers() -> int:
@@ -59,23 +55,17 @@ def outcomes(tasks: list[RunTask], executor: str = "local", workers: int | None 
 
 @contextmanager
 def _pool(tasks, workers):
-    fork = sys.platform.startswith("linux") and threading.active_count() == 1
-    pool = ProcessPoolExecutor(max_workers=min(workers, len(tasks)),
-                               mp_context=multiprocessing.get_context("fork" if fork else "spawn"))
-    with warnings.catch_warnings():
-        # Python 3.12+ warns on forking any threaded process; the only threads here are
-        # native idle pools (OpenBLAS, Arrow), which take no lock a child could inherit.
-        warnings.filterwarnings("ignore", "This process .* is multi-threaded", DeprecationWarning)
-        futures = {pool.submit(execute, t): t for t in tasks}
-
-    def each():
-        for f in as_completed(futures):
-            yield _result(f, futures.pop(f))
-
+    pool = WorkerPool(min(workers, len(tasks)), execute)
     try:
-        yield each()
+        yield pool.run(tasks, _died)
     finally:
-        pool.shutdown(wait=False, cancel_futures=True)
+        pool.stop()
+
+
+def _died(task: RunTask, exitcode) -> Outcome:
+    how = f"killed by signal {-exitcode}" if exitcode is not None and exitcode < 0 else f"exit code {exitcode}"
+    return Outcome(task, error=f"its worker process died ({how}); it may have been killed or run out of memory. "
+                               "The other runs went on; rerun the same command to retry this one")
 
 
 @contextmanager
@@ -89,7 +79,7 @@ def _dask(tasks, workers, scheduler):
     cluster = None
     if scheduler:
         try:
-            _reachable(scheduler)
+            _probe(scheduler)
             client = Client(scheduler, timeout="20s")
         except (OSError, TimeoutError, ValueError) as e:
             raise InputError("--scheduler", "", f"cannot reach the Dask scheduler at '{scheduler}' ({e})") from None
@@ -114,11 +104,29 @@ def _dask(tasks, workers, scheduler):
             cluster.close()
 
 
-def _reachable(address: str) -> None:
-    """Fail at once on a refused TCP address (the client itself retries until its timeout)."""
+def _probe(address: str, seconds: float | None = None) -> None:
+    """Refuse, within ``seconds``, an address where no Dask scheduler answers: refused,
+    silent (an idle listener, an HTTP server waiting for a request), or answering with
+    something that is not a Dask message (the client would wait or read a garbage length).
+    A Dask scheduler sends its handshake as soon as a connection opens: an 8-byte length,
+    then the message."""
+    seconds = seconds or PROBE_SECONDS
     parts = urlsplit(address if "://" in address else f"tcp://{address}")
-    if parts.scheme == "tcp" and parts.hostname and parts.port:
-        socket.create_connection((parts.hostname, parts.port), timeout=10).close()
+    if parts.scheme != "tcp" or not parts.hostname or not parts.port:
+        return
+    with socket.create_connection((parts.hostname, parts.port), timeout=seconds) as s:
+        s.settimeout(seconds)
+        head = b""
+        try:
+            while len(head) < 8:
+                chunk = s.recv(8 - len(head))
+                if not chunk:
+                    raise ValueError("it closed the connection without a word")
+                head += chunk
+        except socket.timeout:
+            raise TimeoutError(f"no answer within {seconds:g} s: not a Dask scheduler") from None
+    if head[:4] in (b"HTTP", b"<htm", b"<!DO") or not 8 < struct.unpack("<Q", head)[0] < 2**24:
+        raise ValueError(f"it answered {head!r}, not as a Dask scheduler does")
 
 
 def _result(future, task: RunTask) -> Outcome:

@@ -34,7 +34,8 @@ from ..analysis.kpis import DEFAULT_EXPERIMENT_KPIS
 from ..engine.streams import Streams
 from ..strategies import kpi_catalog
 from .errors import InputError
-from .scenario import Scenario, Strict, input_error, load_scenario, parse_scenario
+from .limits import check_runs, check_scenario
+from .scenario import NAME_MAX, TEXT_MAX, Scenario, Strict, input_error, load_scenario, parse_scenario
 from .yamlfile import get_value, line_of, read_yaml, set_value
 
 MAX_POINTS = 100_000
@@ -77,7 +78,17 @@ class Param(Strict):
                 raise ValueError("a log scale is spaced by count, not step")
         return self
 
+    def size(self) -> int:
+        """How many values ``grid`` gives, counted without building them."""
+        if self.values is not None:
+            return len(self.values)
+        if self.step:
+            return math.floor((self.high - self.low) / self.step + 1e-9) + 1
+        return self.count or 0
+
     def grid(self) -> list:
+        if self.size() > MAX_POINTS:
+            raise ValueError(f"{self.size():,} values; a design has at most {MAX_POINTS:,} points")
         if self.values is not None:
             return list(self.values)
         if self.step:
@@ -113,9 +124,9 @@ def _tidy(raw: np.ndarray, integer: bool) -> list:
 
 
 class ExperimentSpec(Strict):
-    name: str = Field(min_length=1)
-    question: str = Field("", description="the question the experiment answers, shown in the report")
-    description: str = ""
+    name: str = Field(min_length=1, max_length=NAME_MAX)
+    question: str = Field("", max_length=TEXT_MAX, description="the question the experiment answers, shown in the report")
+    description: str = Field("", max_length=TEXT_MAX)
     scenarios: list[str] = Field(min_length=1, description="scenario files, relative to the experiment file")
     baseline: str | None = Field(None, description="scenario name the others are compared with (default: first)")
     set: dict[str, typing.Any] = Field(default_factory=dict, description="dotted overrides for every scenario")
@@ -192,8 +203,16 @@ class Plan:
                                                  f"allowed: {', '.join(names)}", line_of(lines or {}, ("baseline",)))
         self.scenarios = {s.name: s for s in scenarios}
         self.points = [{}] + design_points(spec)
+        check_runs(len(scenarios) * len(self.points) * spec.replications, source)
         self.arms = [Arm(s.name, i, p, _at_point(s, p, source, lines or {}))
                      for s in scenarios for i, p in enumerate(self.points)]
+        for arm in self.arms:
+            if arm.point:
+                try:
+                    check_scenario(arm.spec, source)
+                except InputError as e:
+                    raise InputError(source, f"vary.{next(iter(arm.params))}", f"at point {arm.point}: {e.field}: "
+                                                                                f"{e.message}") from None
         self._values = {(a.scenario, a.point): _values_of(a.spec, list(spec.vary)) for a in self.arms}
 
     @property
@@ -201,8 +220,9 @@ class Plan:
         return list(self.spec.vary)
 
     def values_at(self, scenario: str, point: int) -> dict:
-        """The varied parameters' values in an arm (point 0: the scenario's own values)."""
-        return self._values[scenario, point]
+        """The varied parameters' values in an arm (point 0: the scenario's own values), as
+        every table shows them (``value_text``)."""
+        return {path: value_text(v) for path, v in self._values[scenario, point].items()}
 
     def tasks(self) -> list[RunTask]:
         out = []
@@ -219,7 +239,9 @@ class Plan:
             "baseline": self.baseline,
             "seed": self.spec.seed,
             "replications": self.spec.replications,
-            "points": [{"point": i, **p} for i, p in enumerate(self.points)],
+            # each point's values as the resolved scenario holds them (12 and 12.0 alike)
+            "points": [{"point": i, **(self._values[self.arms[0].scenario, i] if i else {})}
+                       for i in range(len(self.points))],
             "arms": [{"scenario": a.scenario, "point": a.point, "hash": a.spec.digest} for a in self.arms],
             "scenarios": {n: {"hash": s.digest, "scenario": json.loads(s.canonical())}
                           for n, s in self.scenarios.items()},
@@ -232,12 +254,21 @@ class Plan:
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def value_text(value):
+    """A varied value as tables, charts and the report show it: a number or a word as it
+    is, a mapping or a list as its JSON text (one stable label, never unhashable)."""
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, (list, dict)) else value
+
+
 def design_points(spec: ExperimentSpec) -> list[dict]:
     """Points 1..n of the design, each a {dotted path: value} mapping."""
     if not spec.vary:
         return []
     params = list(spec.vary.items())
     if spec.design == "grid":
+        size = math.prod(p.size() for _, p in params)
+        if size > MAX_POINTS:
+            raise ValueError(f"the grid has {size:,} points; the limit is {MAX_POINTS:,}")
         combos = itertools.product(*(p.grid() for _, p in params))
         points = []
         for combo in combos:

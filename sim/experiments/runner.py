@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import resource
+import sys
 import time
 import traceback
 from dataclasses import dataclass
@@ -34,14 +37,19 @@ class Outcome:
     seconds: float = 0.0
     error: str | None = None
     detail: str = ""
+    worker: dict | None = None  # pid and resident memory (MB) of the process that ran it
 
 
 def run_replication(scenario: Scenario, replication: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """(daily, cohorts, KPIs) of one replication."""
-    model = CommunityModel(scenario, replication=replication, seed=seed).run()
-    daily = model.recorder.daily()
-    cohorts = cohort_table(model.recorder.members(), model.day)
-    return daily, cohorts, summarize(daily, cohorts, model.day, declared_kpis(model.strategies))
+    model = CommunityModel(scenario, replication=replication, seed=seed)
+    try:
+        model.run()
+        daily = model.recorder.daily()
+        cohorts = cohort_table(model.recorder.members(), model.day)
+        return daily, cohorts, summarize(daily, cohorts, model.day, declared_kpis(model.strategies))
+    finally:
+        model.release()
 
 
 @lru_cache(maxsize=64)
@@ -55,10 +63,20 @@ def execute(task: RunTask) -> Outcome:
     try:
         daily, cohorts, summary = run_replication(_scenario(task.scenario_json), task.replication, task.seed)
         files = {"daily.parquet": _parquet(daily), "cohorts.parquet": _parquet(cohorts)}
-        return Outcome(task, files, summary, time.perf_counter() - start)
+        return Outcome(task, files, summary, time.perf_counter() - start, worker=worker_state())
     except Exception as e:  # recorded with the run, reported at the end of the sweep
         return Outcome(task, seconds=time.perf_counter() - start, error=f"{type(e).__name__}: {e}",
                        detail=traceback.format_exc())
+
+
+def worker_state() -> dict:
+    """This process's pid and resident memory in MB (Linux; elsewhere its peak)."""
+    try:
+        with open("/proc/self/statm") as f:
+            rss = int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * (1 if sys.platform == "darwin" else 1024)
+    return {"pid": os.getpid(), "rss_mb": round(rss / 2**20, 1)}
 
 
 def _parquet(frame: pd.DataFrame) -> bytes:

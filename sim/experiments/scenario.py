@@ -27,11 +27,16 @@ from ..engine.rules import Behavior
 from ..engine.traits import TRAITS, Dist, check_range
 from ..strategies import REGISTRY
 from .errors import InputError
+from .limits import check_scenario
 from .yamlfile import line_of, read_yaml, set_dotted
 
 
+NAME_MAX = 120    # characters of a name: shown in every table, legend and file name
+TEXT_MAX = 2_000  # characters of a description or question
+
+
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Recruitment(Strict):
@@ -61,7 +66,7 @@ class SegmentBase(Strict):
 class MembersBase(Strict):
     """Trait distributions (see ``sim.engine.traits``), population-wide and per segment;
     one field per declared trait."""
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, validate_default=True)
 
     @field_validator("segments", check_fields=False)
     @classmethod
@@ -115,8 +120,8 @@ def _one_is_a_list(value):
 
 
 class Scenario(Strict):
-    name: str = Field(min_length=1)
-    description: str = ""
+    name: str = Field(min_length=1, max_length=NAME_MAX)
+    description: str = Field("", max_length=TEXT_MAX)
     days: int = Field(180, ge=1, le=3650, description="days to simulate")
     start_weekday: int = Field(0, ge=0, le=6, description="weekday of day 0: 0 Monday ... 6 Sunday")
     seed: int = Field(1, ge=0, le=2**63 - 1)
@@ -147,7 +152,7 @@ class Scenario(Strict):
     def canonical(self) -> str:
         """The scenario as JSON, in schema order (mappings keep their written order:
         segments and strategies act in that order)."""
-        return json.dumps(self.model_dump(mode="json"), separators=(",", ":"), ensure_ascii=False)
+        return json.dumps(self.model_dump(mode="json", exclude_none=True), separators=(",", ":"), ensure_ascii=False)
 
     @property
     def digest(self) -> str:
@@ -199,7 +204,9 @@ def load_scenario(path: str | Path, overrides: typing.Sequence[str] = ()) -> Sce
             parse_scenario(data, str(path))
         except InputError as err:
             raise InputError(str(path), f"--set {key.strip()}", f"{err.field}: {err.message}") from None
-    return parse_scenario(data, str(path), lines)
+    scenario = parse_scenario(data, str(path), lines)
+    check_scenario(scenario, str(path))
+    return scenario
 
 
 def input_error(e: ValidationError, model: type[BaseModel], source: str, lines: dict, data=None) -> InputError:

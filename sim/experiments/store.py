@@ -3,25 +3,30 @@
 A run is keyed by what decides its rows: the hash of its resolved scenario, its seed and
 replication (``RunTask.key``); ``run.json`` also records the scenario name, point and
 package version. A finished run is written to a temporary folder and renamed into place,
-so a killed sweep leaves only whole runs behind and loses at most the runs in flight. A
-rerun skips every run already stored by the same groupsim version; a run stored by
-another version is run again. A run that raised leaves ``<key>.failed.json`` with its
-error and is tried again on the next rerun. One sweep writes to a folder at a time.
+so a killed sweep leaves only whole runs behind and loses at most the runs in flight.
+Each ``run.json`` records the SHA-256 of each of the run's files, the versions that made
+it, and a checksum of itself; a rerun skips a run only when all of these check out, and
+runs again one whose files are missing, truncated, edited, swapped in from another run,
+or made by another groupsim version (``check`` says why). A run that raised leaves
+``<key>.failed.json`` with its error and is tried again on the next rerun. A lock file
+keeps a second sweep out of a folder (``sim.experiments.execute``).
 
 ``gather`` puts the stored runs of a plan together in plan order (scenario, point,
 replication), which is what makes the results folder independent of the executor.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 import shutil
 import uuid
 from pathlib import Path
 
 import pandas as pd
 
-from .folder import GROUPSIM_VERSION, KEYS, atomic_write, keys_first
+from .folder import GROUPSIM_VERSION, KEYS, atomic_write, keys_first, versions
 from .plan import Plan, RunTask
 from .runner import Outcome
 
@@ -29,6 +34,7 @@ from .runner import Outcome
 class RunStore:
     def __init__(self, out: str | Path):
         self.root = Path(out) / "runs"
+        self._checked: dict[str, tuple[dict | None, str]] = {}  # key -> (record, why not usable)
 
     def _folder(self, task: RunTask) -> Path:
         return self.root / task.key
@@ -36,61 +42,100 @@ class RunStore:
     def _failure(self, task: RunTask) -> Path:
         return self.root / f"{task.key}.failed.json"
 
-    def _meta(self, task: RunTask) -> dict | None:
-        """The run's record when it is stored by this version, else None."""
+    def check(self, task: RunTask) -> tuple[dict | None, str]:
+        """(the run's record, "") when it is stored whole; else (None, why): "" when it was
+        never stored, or what is wrong (a missing, truncated, edited or foreign file, or
+        another version)."""
+        if task.key not in self._checked:
+            self._checked[task.key] = self._verify(task)
+        return self._checked[task.key]
+
+    def _verify(self, task: RunTask) -> tuple[dict | None, str]:
+        folder = self._folder(task)
+        if not folder.is_dir():
+            return None, ""
         try:
-            meta = json.loads((self._folder(task) / "run.json").read_text())
-        except (OSError, ValueError):
-            return None
-        return meta if meta.get("version") == GROUPSIM_VERSION else None
+            record = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError, UnicodeDecodeError):
+            return None, "run.json missing or unreadable"
+        if not isinstance(record, dict) or record.get("checksum") != _checksum(record):
+            return None, "run.json edited"
+        if record.get("key") != task.key:
+            return None, "run.json of another run"
+        if record.get("version") != GROUPSIM_VERSION:
+            return None, f"stored by groupsim {record.get('version')}"
+        for name, digest in record.get("files", {}).items():
+            try:
+                data = (folder / name).read_bytes()
+            except OSError:
+                return None, f"{name} missing"
+            if hashlib.sha256(data).hexdigest() != digest:
+                return None, f"{name} truncated, edited or swapped"
+        if set(record.get("files", {})) != set(FILES):
+            return None, "run.json lists other files"
+        return record, ""
 
     def is_done(self, task: RunTask) -> bool:
-        return self._meta(task) is not None
+        return self.check(task)[0] is not None
 
-    def prepare(self, fresh: bool = False) -> None:
-        """Make the store; drop half-written runs of a killed sweep (and everything if fresh)."""
-        if fresh and self.root.exists():
-            shutil.rmtree(self.root)
+    def prepare(self) -> None:
+        """Make the store; drop half-written runs of a killed sweep."""
         self.root.mkdir(parents=True, exist_ok=True)
         for tmp in self.root.glob(".tmp-*"):
             shutil.rmtree(tmp, ignore_errors=True)
 
     def save(self, outcome: Outcome) -> None:
         task = outcome.task
+        self._checked.pop(task.key, None)
+        base = {"key": task.key, "scenario": task.scenario, "point": task.point, "replication": task.replication,
+                "seed": task.seed, "hash": task.digest, "version": GROUPSIM_VERSION, "versions": versions()}
         if outcome.error is not None:
-            record = {"scenario": task.scenario, "point": task.point, "replication": task.replication,
-                      "seed": task.seed, "hash": task.digest, "version": GROUPSIM_VERSION,
-                      "error": outcome.error, "detail": outcome.detail}
-            text = json.dumps(record, indent=1)
+            text = json.dumps({**base, "error": outcome.error, "detail": outcome.detail}, indent=1)
             atomic_write(self._failure(task), lambda p: Path(p).write_text(text))
             return
         tmp = self.root / f".tmp-{task.key}-{uuid.uuid4().hex[:8]}"
         tmp.mkdir()
         for name, data in outcome.files.items():
             (tmp / name).write_bytes(data)
-        meta = {"scenario": task.scenario, "point": task.point, "replication": task.replication,
-                "seed": task.seed, "hash": task.digest, "version": GROUPSIM_VERSION,
-                "seconds": round(outcome.seconds, 3), "summary": outcome.summary}
-        (tmp / "run.json").write_text(json.dumps(meta, indent=1))
+        record = {**base, "seconds": round(outcome.seconds, 3), "worker": outcome.worker, "summary": outcome.summary,
+                  "files": {name: hashlib.sha256(data).hexdigest() for name, data in outcome.files.items()}}
+        record["checksum"] = _checksum(record)
+        (tmp / "run.json").write_text(json.dumps(record, indent=1))
         final = self._folder(task)
-        if final.exists():  # stored by another version
+        if final.exists():  # a run that failed its checks, or of another version
             shutil.rmtree(final)
         os.rename(tmp, final)
         self._failure(task).unlink(missing_ok=True)
 
     def failure(self, task: RunTask) -> dict | None:
         try:
-            return json.loads(self._failure(task).read_text())
-        except (OSError, ValueError):
+            record = json.loads(self._failure(task).read_text())
+        except (OSError, ValueError, UnicodeDecodeError):
             return None
+        return record if isinstance(record, dict) and "error" in record else None
 
     def load(self, task: RunTask) -> tuple[pd.DataFrame, pd.DataFrame, dict] | None:
-        """(daily, cohorts, KPIs) of a stored run, or None when it is not stored."""
-        meta = self._meta(task)
-        if meta is None:
+        """(daily, cohorts, KPIs) of a stored run that passes its checks, or None."""
+        record = self.check(task)[0]
+        if record is None:
             return None
         folder = self._folder(task)
-        return pd.read_parquet(folder / "daily.parquet"), pd.read_parquet(folder / "cohorts.parquet"), meta["summary"]
+        return pd.read_parquet(folder / "daily.parquet"), pd.read_parquet(folder / "cohorts.parquet"), \
+            record["summary"]
+
+    def owned(self, path: Path) -> bool:
+        """Whether a path under runs/ is one groupsim writes (a run, its failure, a half-written run)."""
+        return bool(RUN_NAME.fullmatch(path.name))
+
+
+FILES = ("daily.parquet", "cohorts.parquet")
+RUN_NAME = re.compile(r"(\.tmp-)?[0-9a-f]{16}-s\d+-r\d+(\.failed\.json|-[0-9a-f]{8})?")
+
+
+def _checksum(record: dict) -> str:
+    """SHA-256 of the record without its own checksum: an edited summary value shows."""
+    body = {k: v for k, v in record.items() if k != "checksum"}
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 
 def gather(plan: Plan, store: RunStore) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:

@@ -1,17 +1,25 @@
 """Reading YAML safely, with the line of every key, for error messages."""
 from __future__ import annotations
 
+import stat
 from pathlib import Path
 
 import yaml
 
 from .errors import InputError
+from .limits import FILE_BYTES, YAML_NODES
 
 
 def read_yaml(path: str | Path) -> tuple[dict, dict[tuple, int]]:
     """(data, {key path: line}) of a YAML mapping file; duplicate keys are errors."""
     path = Path(path)
     try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(str(path), "", "not a regular file (a scenario or experiment is a YAML file)")
+        if info.st_size > FILE_BYTES:
+            raise InputError(str(path), "", f"{info.st_size:,} bytes; a scenario or experiment file is at most "
+                                            f"{FILE_BYTES:,}")
         text = path.read_text(encoding="utf-8")
     except OSError as e:
         raise InputError(str(path), "", f"cannot read the file ({e.strerror or e})") from None
@@ -19,6 +27,10 @@ def read_yaml(path: str | Path) -> tuple[dict, dict[tuple, int]]:
         raise InputError(str(path), "", f"not UTF-8 text (byte {e.start}: {e.object[e.start:e.start + 1]!r})") from None
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+        size = _expanded_size(node, {})
+        if size > YAML_NODES:
+            raise InputError(str(path), "", f"the YAML holds {size:,} values counting each use of an alias; "
+                                            f"the limit is {YAML_NODES:,}")
         data = yaml.safe_load(text)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
@@ -29,6 +41,23 @@ def read_yaml(path: str | Path) -> tuple[dict, dict[tuple, int]]:
     lines: dict[tuple, int] = {}
     _walk(node, (), lines, str(path), set())
     return data, lines
+
+
+def _expanded_size(node, memo: dict) -> int:
+    """Values in the document with every alias expanded (memoised: aliases share nodes)."""
+    if node is None:
+        return 0
+    if id(node) in memo:
+        return memo[id(node)]
+    memo[id(node)] = 1  # a node that contains itself counts once
+    if isinstance(node, yaml.MappingNode):
+        size = 1 + sum(_expanded_size(k, memo) + _expanded_size(v, memo) for k, v in node.value)
+    elif isinstance(node, yaml.SequenceNode):
+        size = 1 + sum(_expanded_size(v, memo) for v in node.value)
+    else:
+        size = 1
+    memo[id(node)] = size
+    return size
 
 
 def _walk(node, prefix: tuple, lines: dict, source: str, walked: set) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..experiments.folder import atomic_write
+from ..experiments.plan import value_text
 from .text import number, signed
 
 CAPTIONS = {
@@ -110,7 +111,7 @@ def _settings(study) -> str:
                      f"plus each scenario as written (point 0):</p>")
         rows = []
         for path, p in vary.items():
-            values = sorted({pt[path] for pt in study.manifest["points"][1:]}, key=str)
+            values = sorted({value_text(pt[path]) for pt in study.manifest["points"][1:]}, key=str)
             shown = ", ".join(_show(v) for v in values[:12]) + (" …" if len(values) > 12 else "")
             rows.append([_e(path), _e(shown)])
         parts.append(_table(["parameter", "values"], rows))

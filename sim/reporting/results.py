@@ -17,6 +17,8 @@ from ..analysis.kpis import Kpi
 from ..analysis.paired import ranking, uplift_table
 from ..analysis.stats import mean_ci
 from ..experiments.errors import InputError
+from ..experiments.execute import verify
+from ..experiments.plan import value_text
 from .charts import all_charts, save_charts
 from .report import write_report
 
@@ -73,7 +75,7 @@ class Results:
         if point == 0:
             return f"{scenario} (as written)"
         values = self.manifest["points"][point]
-        return f"{scenario} [" + ", ".join(f"{p.rsplit('.', 1)[-1]}={_value(values[p])}" for p in self.params) + "]"
+        return f"{scenario} [" + ", ".join(f"{p.rsplit('.', 1)[-1]}={_value(value_text(values[p]))}" for p in self.params) + "]"
 
     # -- what the runs say --------------------------------------------------------------
     def kpi_table(self) -> pd.DataFrame:
@@ -120,8 +122,9 @@ class Results:
         missing = [f for f in TABLES if not (out / f).is_file()]
         if missing:
             raise InputError(str(out), "", f"not a groupsim results folder (no {missing[0]})")
+        verify(out)  # before trusting any of it
         manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-        if "experiment" not in manifest or "kpis" not in manifest:
+        if not isinstance(manifest, dict) or "experiment" not in manifest or "kpis" not in manifest:
             raise InputError(str(out), "", "written by an older groupsim; run the command again with --fresh")
         failures = pd.read_csv(out / "failures.csv") if (out / "failures.csv").is_file() else pd.DataFrame()
         log = json.loads((out / "log.json").read_text()) if (out / "log.json").is_file() else {}

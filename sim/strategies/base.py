@@ -43,7 +43,7 @@ REGISTRY: dict[str, type["Strategy"]] = {}
 
 
 class StrategyParams(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     when: Schedule = Schedule()
     where: Target = Target()
 

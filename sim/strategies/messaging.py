@@ -25,6 +25,7 @@ import math
 from pydantic import Field, field_validator
 
 from ..analysis.kpis import Kpi
+from ..engine.rules import MONEY_MAX
 from .base import Strategy, StrategyParams, register
 
 REACH = (0.35, 0.2, 0.12, 0.08, 0.08, 0.12, 0.3, 0.6, 0.8, 0.85, 0.8, 0.85,
@@ -35,7 +36,7 @@ class MessagingParams(StrategyParams):
     per_day: float = Field(3.0, ge=0, le=50)
     slots: tuple[int, ...] = Field((9, 12, 20), min_length=1, max_length=24)
     value_share: float = Field(0.6, ge=0, le=1)
-    cost_per_message: float = Field(2.0, ge=0)
+    cost_per_message: float = Field(2.0, ge=0, le=MONEY_MAX)
 
     @field_validator("slots")
     @classmethod

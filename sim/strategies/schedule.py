@@ -28,7 +28,7 @@ DAY_MAX = 3650
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Schedule(_Strict):
@@ -62,8 +62,8 @@ class Schedule(_Strict):
 
 class Target(_Strict):
     groups: tuple[int, ...] | None = Field(None, min_length=1, description="group ids, from 0 in opening order")
-    min_size: int = Field(0, ge=0, description="fewest present members")
-    max_size: int | None = Field(None, ge=0, description="most present members")
+    min_size: int = Field(0, ge=0, le=1_000_000, description="fewest present members")
+    max_size: int | None = Field(None, ge=0, le=1_000_000, description="most present members")
 
 
 def scope(when: Schedule, where: Target, day) -> np.ndarray:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from .activity import activity_chart
 from .cost import cost_chart
 from .retention import retention_chart
-from .style import save as save_charts
+from .style import literal_text, save as save_charts
 from .sweep import sweep_charts
 from .uplift import uplift_chart
 
@@ -16,6 +16,11 @@ __all__ = ["all_charts", "save_charts"]
 
 def all_charts(results) -> dict:
     """{name: Figure} of every chart that applies to these results."""
+    with literal_text():
+        return _charts(results)
+
+
+def _charts(results) -> dict:
     charts = {"retention": retention_chart(results), "activity": activity_chart(results),
               "uplift": uplift_chart(results) if len(results.arms) > 1 else None,
               "cost": cost_chart(results), **sweep_charts(results)}

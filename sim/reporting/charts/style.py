@@ -24,6 +24,12 @@ def figure(rows: int = 1, cols: int = 1, size: tuple[float, float] = (8, 4.6)):
     return fig, fig.subplots(rows, cols, squeeze=False)
 
 
+def literal_text():
+    """Draw every text as written: a '$' in a scenario name is a dollar sign, not mathtext."""
+    from matplotlib import rc_context  # see figure()
+    return rc_context({"text.parse_math": False})
+
+
 def colormap(name: str):
     from matplotlib import colormaps  # see figure()
     return colormaps[name]
