@@ -381,3 +381,22 @@ def test_names_are_drawn_literally_and_long_ones_refused(tmp_path, capsys):
     capsys.readouterr()
     assert main(["validate", str(long)]) == 2
     assert "name: String should have at most 120 characters" in error_line(capsys)
+
+
+def crash_on(task):
+    """A pool target for the test below: dies on 'die', answers anything else."""
+    if task == "die":
+        os._exit(3)
+    return task * 2
+
+
+def test_the_pool_fails_only_the_task_a_dead_worker_held():
+    from sim.experiments.workers import WorkerPool
+
+    pool = WorkerPool(2, crash_on)
+    try:
+        results = list(pool.run(["a", "b", "die", "c", "d", "e"], lambda task, code: ("died", task, code)))
+    finally:
+        pool.stop()
+    assert sorted(r for r in results if isinstance(r, str)) == ["aa", "bb", "cc", "dd", "ee"]
+    assert [r for r in results if isinstance(r, tuple)] == [("died", "die", 3)]

@@ -81,10 +81,21 @@ class WorkerPool:
                 self._give(conn, todo)
 
     def _give(self, conn, todo: deque) -> None:
-        if todo:
+        """Send the next task to the worker at ``conn``; one that died idle is replaced."""
+        while todo:
             task = todo.popleft()
-            self.workers[conn] = (self.workers[conn][0], task)
-            conn.send(task)
+            process = self.workers[conn][0]
+            try:
+                conn.send(task)
+                self.workers[conn] = (process, task)
+                return
+            except OSError:  # it died after its last result: the task goes to a fresh worker
+                todo.appendleft(task)
+                process.join(1)
+                del self.workers[conn]
+                conn.close()
+                self._start()
+                conn = next(reversed(self.workers))
 
     def stop(self) -> None:
         """Stop every worker now (their runs in flight are lost; finished ones are stored)."""
