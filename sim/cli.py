@@ -176,11 +176,13 @@ def cmd_compare(args) -> int:
 
 
 def cmd_report(args) -> int:
+    from .experiments.execute import rebuild_report
     from .reporting.results import Results
 
     folder = Path(args.folder)
-    path = Results.load(folder).write_report(folder)
-    print(f"report: {path}")
+    Results.load(folder)  # refuses a folder that fails its checks before anything is written
+    rebuild_report(folder, lambda staging: Results.load(staging).write_report(staging))
+    print(f"report: {folder / 'report.html'}")
     return 0
 
 
@@ -212,6 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
     args.command_line = "groupsim " + " ".join(shlex.quote(str(a)) for a in argv)  # for manifests and logs
+    forced_before = os.environ.get("GROUPSIM_FORCE")
     if getattr(args, "force", False):
         os.environ["GROUPSIM_FORCE"] = "1"  # workers inherit it
     main_thread = threading.current_thread() is threading.main_thread()
@@ -234,3 +237,5 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if main_thread:
             signal.signal(signal.SIGTERM, previous)
+        if forced_before is None:
+            os.environ.pop("GROUPSIM_FORCE", None)

@@ -215,7 +215,7 @@ def runs(procs):
 def test_run_writes_the_results_folder(runs):
     """The same folder as compare and sweep: tables, manifest, log, the store, charts, report."""
     res, proc = runs["a"]
-    assert sorted(p.name for p in res.iterdir()) == sorted(FILES + ("charts", "runs"))
+    assert sorted(p.name for p in res.iterdir()) == sorted(FILES + (".groupsim.lock", "charts", "runs"))
     for f in FILES:
         assert (res / f).stat().st_size > 0
     assert len(list((res / "runs").iterdir())) == 2  # one stored run per replication

@@ -14,17 +14,20 @@ manifest, which ``groupsim report`` checks). Charts and the report come from the
 What groupsim promises about a results folder:
 - it writes only into a new or empty folder, or one it made (its ``manifest.json`` says
   so); anything else is refused before a file is written;
-- ``.groupsim.lock`` (holding the writer's pid) keeps a second command out of the folder
-  while one writes; a lock left by a process that is gone is taken over;
+- ``.groupsim.lock`` (an advisory lock, with the writer's pid) keeps a second command out
+  of the folder while one writes; the system frees it when its holder dies;
 - ``--fresh`` removes only what groupsim wrote; files of yours in the folder stay;
 - the tables, charts and report are built aside (``.staging-<pid>/``) and moved in only
-  when all of them are made, so a failure leaves the previous results whole, never a mix.
+  when all of them are made (with Ctrl-C and SIGTERM held off while they move, the
+  checksums last), so a failure leaves the previous results whole, never a mix; charts
+  of yours in ``charts/`` stay.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+import signal
 import shutil
 import sys
 import time
@@ -33,6 +36,12 @@ from pathlib import Path
 from typing import Callable
 
 import pandas as pd
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None
+    import msvcrt
 
 from .errors import InputError
 from .executors import default_workers, outcomes
@@ -46,6 +55,7 @@ LOCK = ".groupsim.lock"
 OWN_FILES = ("daily.parquet", "cohorts.parquet", "summary.csv", "manifest.json", "log.json", "failures.csv",
              "report.html", "checksums.json")
 CHECKED = ("daily.parquet", "cohorts.parquet", "summary.csv", "manifest.json")
+CHARTS = ("retention", "activity", "uplift", "cost", "heatmap")  # and sweep_<parameter>
 
 
 def execute_plan(plan: Plan, out: str | Path, executor: str = "local", workers: int | None = None,
@@ -61,13 +71,16 @@ def execute_plan(plan: Plan, out: str | Path, executor: str = "local", workers: 
     check_out(out, plan, fresh)
     out.mkdir(parents=True, exist_ok=True)
     with folder_lock(out):
+        check_out(out, plan, fresh, locked=True)  # again, now that no one else writes here
+        for stale in out.glob(".staging-*"):  # left by a killed command
+            shutil.rmtree(stale, ignore_errors=True)
         if fresh:
             remove_own(out)
-        store = RunStore(out)
-        store.prepare()
         manifest = {**plan.manifest(), **versions()}
         if not (out / "manifest.json").exists():
             write_json(out / "manifest.json", manifest)  # marks a new folder as ours; else swapped in at the end
+        store = RunStore(out)
+        store.prepare()
         todo = [t for t in unique if not store.is_done(t)]
         quiet = progress is False
         bad = [why for t in todo if (why := store.check(t)[1])]
@@ -148,23 +161,50 @@ def verify(folder: Path) -> None:
 
 
 def swap_in(staging: Path, out: Path) -> None:
-    """Move everything built in ``staging`` into ``out``; drop what of ours it replaces."""
-    for name in OWN_FILES:
-        if not (staging / name).exists() and name != "manifest.json":
-            (out / name).unlink(missing_ok=True)  # e.g. last time's failures.csv, or a report not rebuilt
-    charts = out / "charts"
-    if charts.is_dir():
-        for png in charts.glob("*.png"):  # charts are ours; files of yours there stay
-            png.unlink()
-    for item in staging.iterdir():
-        if item.is_dir():
-            (out / item.name).mkdir(exist_ok=True)
-            for f in item.iterdir():
-                os.replace(f, out / item.name / f.name)
-        else:
-            os.replace(item, out / item.name)
-    if charts.is_dir() and not any(charts.iterdir()):
-        charts.rmdir()
+    """Move everything built in ``staging`` into ``out``, then drop what of ours it did
+    not replace; Ctrl-C and SIGTERM wait until it is done, and the checksums go last."""
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM}) \
+        if hasattr(signal, "pthread_sigmask") else None
+    try:
+        new_charts = {p.name for p in (staging / "charts").glob("*.png")}
+        if new_charts:
+            (out / "charts").mkdir(exist_ok=True)
+            for name in sorted(new_charts):
+                os.replace(staging / "charts" / name, out / "charts" / name)
+        for png in _own_charts(out):
+            if png.name not in new_charts:
+                png.unlink()
+        for name in OWN_FILES:
+            if name != "checksums.json" and (staging / name).exists():
+                os.replace(staging / name, out / name)
+            elif name not in ("checksums.json", "manifest.json"):
+                (out / name).unlink(missing_ok=True)  # e.g. last time's failures.csv, or a report not rebuilt
+        if (staging / "checksums.json").exists():
+            os.replace(staging / "checksums.json", out / "checksums.json")
+    finally:
+        if held is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
+def _own_charts(out: Path) -> list[Path]:
+    """The charts groupsim draws in ``out/charts`` (by name; other images there are yours)."""
+    return [p for p in (out / "charts").glob("*.png") if p.stem in CHARTS or p.stem.startswith("sweep_")]
+
+
+def rebuild_report(out: Path, build: Callable[[Path], None]) -> None:
+    """``groupsim report``: charts and report.html rebuilt aside, under the lock, and swapped in."""
+    with folder_lock(out):
+        staging = out / f".staging-{os.getpid()}"
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir()
+        try:
+            for name in OWN_FILES:
+                if name != "report.html" and (out / name).exists():
+                    shutil.copy2(out / name, staging / name)
+            build(staging)
+            swap_in(staging, out)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
 
 
 def owns(out: Path) -> bool:
@@ -176,10 +216,15 @@ def owns(out: Path) -> bool:
     return isinstance(manifest, dict) and isinstance(manifest.get("experiment"), dict) and "arms" in manifest
 
 
-def check_out(out: Path, plan: Plan, fresh: bool) -> None:
-    """Refuse a folder that is not ours, or holds another experiment (unless --fresh)."""
+def check_out(out: Path, plan: Plan, fresh: bool, locked: bool = False) -> None:
+    """Refuse a folder that is not ours, is being written, or holds another experiment
+    (unless --fresh); ``locked``: this process holds the folder's lock already."""
     if out.exists() and not out.is_dir():
         raise InputError("--out", "", f"'{out}' exists and is not a folder")
+    holder = None if locked else folder_lock.holder(out / LOCK)
+    if holder is not None:
+        raise InputError("--out", "", f"'{out}' is being written by another groupsim (pid {holder}); wait for it, "
+                                      "or choose another folder")
     if not out.exists() or all(p.name.startswith(LOCK) for p in out.iterdir()):
         return  # new, empty, or just being made by another groupsim (its lock says so)
     if not owns(out):
@@ -192,57 +237,56 @@ def check_out(out: Path, plan: Plan, fresh: bool) -> None:
 
 def remove_own(out: Path) -> None:
     """What groupsim wrote in ``out`` (results, charts, stored runs); nothing else."""
-    for name in OWN_FILES:
-        (out / name).unlink(missing_ok=True)
-    for png in (out / "charts").glob("*.png"):
+    for png in _own_charts(out):
         png.unlink()
     store = RunStore(out)
     for item in store.root.glob("*"):
         if store.owned(item):
             shutil.rmtree(item) if item.is_dir() else item.unlink()
+    for name in OWN_FILES:  # the manifest last: an interrupted --fresh leaves a folder still ours
+        if name != "manifest.json":
+            (out / name).unlink(missing_ok=True)
+    (out / "manifest.json").unlink(missing_ok=True)
 
 
 class folder_lock:
-    """``.groupsim.lock`` with this process's pid while it writes the folder."""
+    """Holds ``.groupsim.lock`` (an advisory lock the system drops when its holder dies,
+    so a lock left by a killed command is free again) while this process writes the folder."""
 
     def __init__(self, out: Path):
         self.path = out / LOCK
+        self.file = None
 
     def __enter__(self):
-        mine = self.path.with_name(f"{LOCK}.{os.getpid()}")
-        mine.write_text(str(os.getpid()))  # the lock appears with its pid in it, or not at all
+        self.file = open(self.path, "a+")
         try:
-            for _ in range(3):
-                try:
-                    os.link(mine, self.path)
-                    return self
-                except FileExistsError:
-                    holder = _holder(self.path)
-                    if holder is not None:
-                        raise InputError("--out", "", f"'{self.path.parent}' is being written by another "
-                                                      f"groupsim (pid {holder}); wait for it, or choose another "
-                                                      "folder") from None
-                    self.path.unlink(missing_ok=True)  # left by a process that is gone: take it over
-            raise InputError("--out", "", f"cannot take the lock {self.path}")
-        finally:
-            mine.unlink(missing_ok=True)
+            if fcntl is not None:
+                fcntl.flock(self.file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            else:
+                msvcrt.locking(self.file.fileno(), msvcrt.LK_NBLCK, 1)
+        except OSError:
+            self.file.seek(0)
+            holder = self.file.read().strip() or "unknown"
+            self.file.close()
+            raise InputError("--out", "", f"'{self.path.parent}' is being written by another groupsim (pid "
+                                          f"{holder}); wait for it, or choose another folder") from None
+        self.file.seek(0)
+        self.file.truncate()
+        self.file.write(str(os.getpid()))
+        self.file.flush()
+        return self
+
+    @staticmethod
+    def holder(path: Path) -> str | None:
+        """The pid written in a lock someone holds now; None when it is free (reads only)."""
+        if fcntl is None or not path.is_file():
+            return None
+        with open(path) as f:
+            try:
+                fcntl.flock(f, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except OSError:
+                return f.read().strip() or "unknown"
+        return None
 
     def __exit__(self, *exc):
-        self.path.unlink(missing_ok=True)
-
-
-def _holder(path: Path) -> int | None:
-    """The pid holding the lock when that process still runs."""
-    try:
-        pid = int(path.read_text().strip() or 0)
-    except (OSError, ValueError):
-        return None
-    if pid <= 0 or pid == os.getpid():
-        return None
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return None
-    except PermissionError:
-        return pid
-    return pid
+        self.file.close()  # closing releases the lock; the file stays, empty of meaning

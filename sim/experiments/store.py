@@ -129,7 +129,7 @@ class RunStore:
 
 
 FILES = ("daily.parquet", "cohorts.parquet")
-RUN_NAME = re.compile(r"(\.tmp-)?[0-9a-f]{16}-s\d+-r\d+(\.failed\.json|-[0-9a-f]{8})?")
+RUN_NAME = re.compile(r"\.?(\.tmp-)?[0-9a-f]{16}-s\d+-r\d+(\.failed\.json(\.\d+\.tmp)?|-[0-9a-f]{8})?")
 
 
 def _checksum(record: dict) -> str:

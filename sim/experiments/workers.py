@@ -67,18 +67,20 @@ class WorkerPool:
                 process, task = self.workers[conn]
                 try:
                     result = conn.recv()
-                except (EOFError, OSError):  # the worker died holding the task
+                except (EOFError, OSError):  # the worker died
                     process.join(1)
                     del self.workers[conn]
                     conn.close()
-                    yield died(task, process.exitcode)
+                    if task is None:  # after its last result: nothing was lost
+                        continue
                     if todo:
                         self._start()
                         self._give(next(reversed(self.workers)), todo)
+                    yield died(task, process.exitcode)
                     continue
                 self.workers[conn] = (process, None)
+                self._give(conn, todo)  # before yielding: the worker works while the result is stored
                 yield result
-                self._give(conn, todo)
 
     def _give(self, conn, todo: deque) -> None:
         """Send the next task to the worker at ``conn``; one that died idle is replaced."""
@@ -111,6 +113,7 @@ class WorkerPool:
 def _serve(conn, parent: int, target: Callable) -> None:
     """A worker: run each task it is sent, until the pipe closes or the parent is gone."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler (forked workers inherit it)
     _die_with(parent)
     while True:
         try:

@@ -32,6 +32,8 @@ def read_yaml(path: str | Path) -> tuple[dict, dict[tuple, int]]:
             raise InputError(str(path), "", f"the YAML holds {size:,} values counting each use of an alias; "
                                             f"the limit is {YAML_NODES:,}")
         data = yaml.safe_load(text)
+    except RecursionError:
+        raise InputError(str(path), "", "the YAML is nested too deeply") from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         problem = getattr(e, "problem", None) or str(e).splitlines()[0]
