@@ -112,10 +112,8 @@ def start_sweep(tmp_path: Path, workers: int = 2) -> tuple[subprocess.Popen, lis
 @pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL])
 def test_killing_a_sweep_leaves_no_worker_and_loses_no_finished_run(tmp_path, how):
     proc, kids = start_sweep(tmp_path)
-    t0 = time.time()
     proc.send_signal(how)
-    _, err = proc.communicate(timeout=30)
-    assert time.time() - t0 < 3.5  # "about 2 s"; measured 0.3-0.4 s on an idle machine
+    _, err = proc.communicate(timeout=30)  # a guard against a hang (before: 17.6 s); it takes 0.3-0.4 s here
     time.sleep(2)
     assert all(state(k) in ("gone", "Z") for k in kids), {k: state(k) for k in kids}  # dead (Z: not yet reaped)
     if how != signal.SIGKILL:
@@ -290,9 +288,8 @@ def test_numbers_must_be_finite_and_in_range(override, field, capsys):
     (["groups.capacity=1", "recruitment.arrivals_per_day=10", "days=3000"], "GB of memory"),  # 63 M daily rows
 ])
 def test_scenarios_that_cannot_fit_are_refused_up_front(overrides, words, capsys):
-    t0 = time.perf_counter()
     assert main(["validate", str(BASELINE), *sum((["--set", o] for o in overrides), [])]) == 2
-    assert words in error_line(capsys) and time.perf_counter() - t0 < 10
+    assert words in error_line(capsys)
 
 
 def test_force_lifts_the_work_limit(capsys):
@@ -307,12 +304,15 @@ def test_force_lifts_the_work_limit(capsys):
     ("vary: {strategies.messaging.value_share: {low: 0, high: 1, step: 1.0e-7}}\n", "the grid has 10,000,001 points"),
     ("vary: {days: {low: 10, high: 74, step: 1}}\nreplications: 100000\n", "runs (arms × replications)"),
 ])
-def test_experiments_are_counted_before_they_are_built(tmp_path, extra, words, capsys):
+def test_experiments_are_counted_before_they_are_built(tmp_path, extra, words, capsys, monkeypatch):
     exp = experiment(tmp_path, extra=extra)
     exp.write_text(exp.read_text().replace("replications: 4\n", "") if "replications" in extra else exp.read_text())
-    t0 = time.perf_counter()
+    # building the runs (or the 10 million values) would be an internal error here: exit 1, not 2
+    monkeypatch.setattr(sim.experiments.plan.Plan, "tasks", lambda self: 1 / 0)
+    if "1.0e-7" in extra:
+        monkeypatch.setattr(sim.experiments.plan.Param, "grid", lambda self: 1 / 0)
     assert main(["validate", str(exp)]) == 2
-    assert words in error_line(capsys) and time.perf_counter() - t0 < 10
+    assert words in error_line(capsys)
 
 
 def test_only_regular_files_of_sensible_size_are_read(tmp_path, capsys):
@@ -330,9 +330,8 @@ def test_a_billion_laughs_is_refused(tmp_path, capsys):
     lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 9)]
     exp = tmp_path / "laughs.yaml"
     exp.write_text(f"name: laughs\nscenarios: [{BASELINE}]\nset:\n" + "\n".join("  " + ln for ln in lines) + "\n")
-    t0 = time.perf_counter()
     assert main(["validate", str(exp)]) == 2
-    assert "counting each use of an alias" in error_line(capsys) and time.perf_counter() - t0 < 10
+    assert "counting each use of an alias" in error_line(capsys)
 
 
 # -- 8. Dask connections that cannot hang ----------------------------------------------------
@@ -365,10 +364,13 @@ def test_a_scheduler_address_that_is_not_dask_is_refused_quickly(tmp_path, monke
     monkeypatch.setattr(executors, "PROBE_SECONDS", 2.0)
     server, address = serve(reply)
     try:
-        t0 = time.perf_counter()
-        code = main(["sweep", str(experiment(tmp_path, reps=1)), "--out", str(tmp_path / "res"), "--executor", "dask",
-                     "--scheduler", address, "--quiet"])
-        assert code == 2 and time.perf_counter() - t0 < 10
+        done = {}
+        args = ["sweep", str(experiment(tmp_path, reps=1)), "--out", str(tmp_path / "res"), "--executor", "dask",
+                "--scheduler", address, "--quiet"]
+        command = threading.Thread(target=lambda: done.update(code=main(args)), daemon=True)
+        command.start()
+        command.join(60)  # a guard against the hang (before: over 420 s); the probe answers in 2 s
+        assert done.get("code") == 2
         assert words in error_line(capsys)
     finally:
         server.close()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
@@ -31,9 +32,16 @@ def package_version(package: str) -> str:
 GROUPSIM_VERSION = package_version("groupsim")
 
 
+@lru_cache(maxsize=1)
+def _versions() -> tuple:
+    # looking versions up costs ~25 ms; they cannot change while this process runs
+    return platform.python_version(), tuple((p, package_version(p)) for p in PACKAGES)
+
+
 def versions() -> dict:
     """Python's and the packages' versions, for a manifest."""
-    return {"python": platform.python_version(), "packages": {p: package_version(p) for p in PACKAGES}}
+    python, packages = _versions()
+    return {"python": python, "packages": dict(packages)}
 
 
 def atomic_write(path: Path, write) -> None:
