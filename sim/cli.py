@@ -180,8 +180,8 @@ def cmd_report(args) -> int:
     from .reporting.results import Results
 
     folder = Path(args.folder)
-    Results.load(folder)  # refuses a folder that fails its checks before anything is written
-    rebuild_report(folder, lambda staging: Results.load(staging).write_report(staging))
+    results = Results.load(folder)  # refuses a folder that fails its checks before anything is written
+    rebuild_report(folder, results.write_report)
     print(f"report: {folder / 'report.html'}")
     return 0
 

@@ -160,9 +160,10 @@ def verify(folder: Path) -> None:
                                                      "differs); rerun the command that made the folder")
 
 
-def swap_in(staging: Path, out: Path) -> None:
-    """Move everything built in ``staging`` into ``out``, then drop what of ours it did
-    not replace; Ctrl-C and SIGTERM wait until it is done, and the checksums go last."""
+def swap_in(staging: Path, out: Path, files: tuple[str, ...] = OWN_FILES) -> None:
+    """Move the charts and ``files`` built in ``staging`` into ``out``, then drop what of
+    those it did not replace; Ctrl-C and SIGTERM wait until it is done, and the
+    checksums go last."""
     held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM}) \
         if hasattr(signal, "pthread_sigmask") else None
     try:
@@ -174,7 +175,7 @@ def swap_in(staging: Path, out: Path) -> None:
         for png in _own_charts(out):
             if png.name not in new_charts:
                 png.unlink()
-        for name in OWN_FILES:
+        for name in files:
             if name != "checksums.json" and (staging / name).exists():
                 os.replace(staging / name, out / name)
             elif name not in ("checksums.json", "manifest.json"):
@@ -192,17 +193,15 @@ def _own_charts(out: Path) -> list[Path]:
 
 
 def rebuild_report(out: Path, build: Callable[[Path], None]) -> None:
-    """``groupsim report``: charts and report.html rebuilt aside, under the lock, and swapped in."""
+    """``groupsim report``: ``build(staging)`` draws the charts and report.html aside (from
+    the folder's own tables), under the lock; then they replace the old ones."""
     with folder_lock(out):
         staging = out / f".staging-{os.getpid()}"
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir()
         try:
-            for name in OWN_FILES:
-                if name != "report.html" and (out / name).exists():
-                    shutil.copy2(out / name, staging / name)
             build(staging)
-            swap_in(staging, out)
+            swap_in(staging, out, files=("report.html",))
         finally:
             shutil.rmtree(staging, ignore_errors=True)
 
