@@ -33,6 +33,7 @@ def run(scenario: Scenario, reps: int = 1, seed: int | None = None, out=None, pr
         return _execute(plan, Path(out), progress, report, execution)
     with tempfile.TemporaryDirectory(prefix="groupsim-") as tmp:
         results = _execute(plan, Path(tmp), progress, False, {"workers": 1, **execution})
+        results.members  # read now: the folder goes  # noqa: B018
     if len(results.failures):  # nothing kept to resume from: say it, as a plain run would
         first = results.failures.iloc[0]
         raise RuntimeError(f"{len(results.failures)} of {reps} replications failed (first: replication "

@@ -13,14 +13,14 @@ from sim.strategies.base import unregister
 
 BASE = {"name": "choices", "days": 40, "seed": 12,
         "recruitment": {"initial_members": 3000, "arrivals_per_day": 30}, "groups": {"capacity": 500}}
-WAKE = Trait("wake", "probability", "daily probability that a silent member comes back", {"beta": [1, 20]})
+RECALL = Trait("recall", "probability", "daily probability that a silent member comes back", {"beta": [1, 20]})
 
 
 @pytest.fixture
-def wake():
-    declare(Choice("wake", eligible="lapsed", count="woken"), trait=WAKE)
+def recall():
+    declare(Choice("recall", eligible="lapsed", count="recalled"), trait=RECALL)
     yield
-    undeclare("wake")
+    undeclare("recall")
 
 
 @pytest.fixture
@@ -34,18 +34,18 @@ def run(extra=None, seed=12):
     return sim.CommunityModel(sim.parse_scenario({**BASE, "seed": seed, **(extra or {})})).run()
 
 
-def test_a_declared_choice_is_a_trait_of_scenario_files(wake):
-    s = sim.parse_scenario({**BASE, "members": {"wake": {"beta": [2, 30]},
-                                                "segments": {"a": {"share": 0.5, "wake": 0.2}, "b": {"share": 0.5}}}})
-    assert s.members.wake.beta == (2, 30) and s.members.segments["a"].wake.constant == 0.2
+def test_a_declared_choice_is_a_trait_of_scenario_files(recall):
+    s = sim.parse_scenario({**BASE, "members": {"recall": {"beta": [2, 30]},
+                                                "segments": {"a": {"share": 0.5, "recall": 0.2}, "b": {"share": 0.5}}}})
+    assert s.members.recall.beta == (2, 30) and s.members.segments["a"].recall.constant == 0.2
     with pytest.raises(InputError) as e:
-        sim.parse_scenario({**BASE, "members": {"wake": {"gamma": [2, 1]}}}, "x.yaml")
-    assert e.value.field == "members.wake" and "is a probability" in e.value.message
-    undeclare("wake")
+        sim.parse_scenario({**BASE, "members": {"recall": {"gamma": [2, 1]}}}, "x.yaml")
+    assert e.value.field == "members.recall" and "is a probability" in e.value.message
+    undeclare("recall")
     with pytest.raises(InputError) as e:
-        sim.parse_scenario({**BASE, "members": {"wake": {"beta": [2, 30]}}}, "x.yaml")
+        sim.parse_scenario({**BASE, "members": {"recall": {"beta": [2, 30]}}}, "x.yaml")
     assert "unknown field" in e.value.message
-    declare(Choice("wake", eligible="lapsed", count="woken"), trait=WAKE)
+    declare(Choice("recall", eligible="lapsed", count="recalled"), trait=RECALL)
 
 
 def test_a_choice_may_not_take_another_choices_byte():
@@ -53,28 +53,28 @@ def test_a_choice_may_not_take_another_choices_byte():
         declare(Choice("copycat", base=0.1, word="rare", byte=2))
 
 
-def test_members_carry_its_odds_and_gate_and_the_recorder_counts_it(wake):
+def test_members_carry_its_odds_and_gate_and_the_recorder_counts_it(recall):
     model = run()
     m = model.members
-    assert {"wake_odds", "wake_gate"} <= set(m.columns)
-    p = m.wake_odds / (1 + m.wake_odds)
+    assert {"recall_odds", "recall_gate"} <= set(m.columns)
+    p = m.recall_odds / (1 + m.recall_odds)
     assert abs(p.mean() - 1 / 21) < 0.01  # the trait's mean, Beta(1, 20)
     d = model.recorder.daily()
-    assert d["woken"].sum() > 0
-    # only silent members can wake: never more than were silent the day before
+    assert d["recalled"].sum() > 0
+    # only silent members can recall: never more than were silent the day before
     lapsed_before = d.groupby("day")["lapsed"].sum().shift(1, fill_value=0)
-    assert (d.groupby("day")["woken"].sum() <= lapsed_before).all()
+    assert (d.groupby("day")["recalled"].sum() <= lapsed_before).all()
 
 
-def test_declaring_choices_changes_nobody_elses_luck(wake):
-    with_wake = run().recorder.daily()
-    undeclare("wake")
+def test_declaring_choices_changes_nobody_elses_luck(recall):
+    with_recall = run().recorder.daily()
+    undeclare("recall")
     without = run().recorder.daily()
-    declare(Choice("wake", eligible="lapsed", count="woken"), trait=WAKE)
-    assert_frame_equal(with_wake.drop(columns=["woken"]), without)
+    declare(Choice("recall", eligible="lapsed", count="recalled"), trait=RECALL)
+    assert_frame_equal(with_recall.drop(columns=["recalled"]), without)
 
 
-def test_a_choice_draws_alike_whatever_else_is_declared(wake, invite):
+def test_a_choice_draws_alike_whatever_else_is_declared(recall, invite):
     both = run().recorder.daily()
     undeclare("invite")
     alone = run().recorder.daily()

@@ -28,7 +28,7 @@ from sim.strategies import kpi_catalog
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
-FILES = ("daily.parquet", "summary.csv", "cohorts.parquet", "manifest.json", "log.json", "report.html",
+FILES = ("daily.parquet", "summary.csv", "cohorts.parquet", "members.parquet", "manifest.json", "log.json", "report.html",
          "checksums.json")
 TABLES = ("daily.parquet", "summary.csv", "cohorts.parquet", "manifest.json")  # decided by the plan alone
 SMALL = ["--days", "30", "--reps", "2", "--set", "recruitment.arrivals_per_day=20"]
@@ -61,6 +61,10 @@ def one_error_line(proc: subprocess.CompletedProcess) -> str:
 
 
 SENTINELS = {f: f"old {f}".encode() for f in FILES + ("notes.txt",)}
+EMPTY = "name: empty\nrecruitment:\n  initial_members: 0\n  arrivals_per_day: 0\n"  # can never have a member
+EMPTY_POINT = f"name: e\nscenarios: [{BASELINE}]\nvary:\n  recruitment.arrivals_per_day: [20, 0]\n"
+NOBODY = ("no member can ever join (initial_members 0, arrivals_per_day {a}, join_probability {p}); "
+          "allowed: initial_members >= 1, or arrivals_per_day > 0 with join_probability > 0")
 
 
 @pytest.fixture(scope="module")
@@ -69,10 +73,13 @@ def procs(tmp_path_factory):
     base = tmp_path_factory.mktemp("cli")
     bad = base / "bad.yaml"
     bad.write_text("name: x\nrecruitment:\n  initial_members: 10\n  arivals_per_day: 5\n")
+    (base / "empty.yaml").write_text(EMPTY)
+    (base / "empty_point.yaml").write_text(EMPTY_POINT)
     existing = base / "existing"
-    (existing / "res").mkdir(parents=True)
-    for f, data in SENTINELS.items():
-        (existing / "res" / f).write_bytes(data)
+    for folder in ("existing", "existing-empty-run", "existing-empty-sweep"):
+        (base / folder / "res").mkdir(parents=True)
+        for f, data in SENTINELS.items():
+            (base / folder / "res" / f).write_bytes(data)
     jobs = {  # name: (args, entry, cwd)
         "help": (["--help"], _script(), base),
         "help run": (["run", "--help"], MODULE, base),
@@ -83,6 +90,10 @@ def procs(tmp_path_factory):
         "reps 0": (["run", BASELINE, "--reps", "0", "--out", "res"], MODULE, base),
         "seed -1": (["run", BASELINE, "--seed", "-1", "--out", "res"], MODULE, base),
         "run bad into existing": (["run", bad, "--days", "5", "--out", "res"], MODULE, existing),
+        "run empty into existing": (["run", base / "empty.yaml", "--force", "--out", "res"], MODULE,
+                                    base / "existing-empty-run"),
+        "sweep empty point into existing": (["sweep", base / "empty_point.yaml", "--out", "res"], _script(),
+                                            base / "existing-empty-sweep"),
     }
     # the same command in two folders (console script), and another seed (python -m sim)
     for name, entry, seed in (("a", _script(), "5"), ("b", _script(), "5"), ("c", MODULE, "6")):
@@ -309,6 +320,47 @@ def test_failed_run_leaves_an_existing_results_folder_alone(procs, runs, tmp_pat
         assert main(["run", str(BASELINE), *args, "--out", str(folder)]) == 2
     with pytest.raises(SystemExit):
         main(["run", str(BASELINE), "--reps", "0", "--out", str(folder)])
+    after = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in folder.rglob("*") if p.is_file()}
+    assert after == before
+
+
+@pytest.mark.parametrize("name, error", [
+    ("run empty into existing", "{folder}/empty.yaml:2: recruitment: " + NOBODY.format(a=0, p=1)),
+    ("sweep empty point into existing", "{folder}/empty_point.yaml:4: vary.recruitment.arrivals_per_day: scenario "
+     "'baseline' at point 2 (recruitment.arrivals_per_day = 0): recruitment: " + NOBODY.format(a=0, p=0.7)),
+])
+def test_a_scenario_without_members_exits_2_and_leaves_the_folder_alone(procs, name, error):
+    """The user's view: one line, status 2, no traceback, --force no help, nothing written."""
+    proc, existing = procs[name]
+    assert one_error_line(proc) == "groupsim: error: " + error.format(folder=existing.parent.parent)
+    assert proc.stdout == ""
+    assert {p.name: p.read_bytes() for p in existing.iterdir()} == SENTINELS
+
+
+def test_every_command_refuses_a_scenario_without_members(runs, tmp_path, capsys):
+    """validate, run, compare and sweep, in-process, into a real results folder: untouched."""
+    empty, exp = tmp_path / "empty.yaml", tmp_path / "empty_point.yaml"
+    empty.write_text(EMPTY)
+    exp.write_text(EMPTY_POINT)
+    folder = tmp_path / "res"
+    shutil.copytree(runs["a"][0], folder)
+    before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in folder.rglob("*") if p.is_file()}
+    at_file = f"{empty}:2: recruitment: " + NOBODY.format(a=0, p=1)
+    out = ["--out", str(folder)]
+    for args, error in (
+        (["validate", empty], at_file),
+        (["validate", BASELINE, "--set", "recruitment.arrivals_per_day=0"],
+         f"{BASELINE}: --set recruitment.arrivals_per_day: " + NOBODY.format(a=0, p=0.7)),
+        (["run", empty, *out], at_file),
+        (["run", BASELINE, "--set", "recruitment.join_probability=0", *out],
+         f"{BASELINE}: --set recruitment.join_probability: " + NOBODY.format(a=60, p=0)),
+        (["compare", BASELINE, empty, *out], at_file),
+        (["sweep", exp, *out], f"{exp}:4: vary.recruitment.arrivals_per_day: scenario 'baseline' at point 2 "
+                               "(recruitment.arrivals_per_day = 0): recruitment: " + NOBODY.format(a=0, p=0.7)),
+    ):
+        assert main([str(a) for a in args]) == 2, args
+        captured = capsys.readouterr()
+        assert (captured.out, captured.err) == ("", f"groupsim: error: {error}\n")
     after = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in folder.rglob("*") if p.is_file()}
     assert after == before
 

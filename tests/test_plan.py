@@ -6,7 +6,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import sim
 from sim.cli import main
+from sim.experiments.errors import InputError
 from sim.experiments.plan import ExperimentSpec, design_points, load_experiment
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -111,3 +113,47 @@ def test_point_zero_is_the_scenario_as_written_and_runs_are_paired(tmp_path):
     # per_day 3 is the baseline as written: the same run, stored once
     assert len({t.key for t in tasks}) == 6
     assert plan.values_at("baseline", 0) == {"strategies.messaging.per_day": 3.0}
+
+
+# -- points that can never have a member ---------------------------------------------
+
+NOBODY = "no member can ever join"
+ALLOWED = "allowed: initial_members >= 1, or arrivals_per_day > 0 with join_probability > 0"
+
+
+@pytest.mark.parametrize("body, line, message", [
+    ("vary:\n  strategies.messaging.per_day: [2]\n  recruitment.arrivals_per_day: [10, 0]\n", 5,
+     "vary.recruitment.arrivals_per_day: scenario 'baseline' at point 2 (strategies.messaging.per_day = 2, "
+     "recruitment.arrivals_per_day = 0): recruitment: no member can ever join (initial_members 0, "
+     "arrivals_per_day 0, join_probability 0.7)"),
+    ("design: lhs\nsamples: 4\nvary:\n  recruitment.join_probability: {values: [0, 0]}\n", 6,
+     "vary.recruitment.join_probability: scenario 'baseline' at point 1 (recruitment.join_probability = 0): "
+     "recruitment: no member can ever join (initial_members 0, arrivals_per_day 60, join_probability 0)"),
+    ("set:\n  recruitment.join_probability: 0\n", 4,
+     "set.recruitment.join_probability: no member can ever join (initial_members 0, arrivals_per_day 60, "
+     "join_probability 0)"),
+])
+def test_a_point_that_can_never_have_a_member_is_refused_at_plan_time(tmp_path, monkeypatch, body, line, message):
+    """Every arm of a sweep is checked before any runs, even with --force, and the error
+    names the point's values so the user can find it in the design."""
+    path = write(tmp_path, body)
+    monkeypatch.setenv("GROUPSIM_FORCE", "1")
+    with pytest.raises(InputError) as info:
+        load_experiment(path)
+    assert str(info.value) == f"{path}:{line}: {message}; {ALLOWED}"
+
+
+def test_a_design_whose_points_all_have_members_is_accepted(tmp_path):
+    path = write(tmp_path, "vary:\n  recruitment.arrivals_per_day: [0, 10]\n  recruitment.initial_members: [5]\n")
+    assert len(load_experiment(path).points) == 3
+
+
+def test_python_api_refuses_a_scenario_without_members_and_writes_nothing(tmp_path):
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("name: empty\nrecruitment: {arrivals_per_day: 0}\n")
+    exp = write(tmp_path, "vary: {recruitment.arrivals_per_day: [0]}\n")
+    for call in (lambda: sim.load_scenario(empty), lambda: sim.compare(BASELINE, empty, out=tmp_path / "res"),
+                 lambda: sim.sweep(exp, out=tmp_path / "res")):
+        with pytest.raises(InputError, match=NOBODY):
+            call()
+    assert not (tmp_path / "res").exists()

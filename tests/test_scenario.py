@@ -250,10 +250,64 @@ def test_digest_is_stable_and_tracks_values(tmp_path):
 
 def test_digest_ignores_spelling_and_key_order(tmp_path):
     one = tmp_path / "one.yaml"
-    one.write_text("name: x\ndays: 10\nmembers:\n  activity: 0.1\ngroups: {capacity: 100, auto_switch: true}\n")
+    one.write_text("name: x\ndays: 10\nrecruitment: {initial_members: 5}\nmembers:\n  activity: 0.1\n"
+                   "groups: {capacity: 100, auto_switch: true}\n")
     two = tmp_path / "two.yaml"
-    two.write_text("groups:\n  auto_switch: yes\n  capacity: 100\nmembers: {activity: {constant: 0.1}}\ndays: 10\nname: x\n")
+    two.write_text("groups:\n  auto_switch: yes\n  capacity: 100\nmembers: {activity: {constant: 0.1}}\ndays: 10\n"
+                   "recruitment:\n  initial_members: 5\nname: x\n")
     assert load_scenario(one).digest == load_scenario(two).digest
     three = tmp_path / "three.yaml"
-    three.write_text("name: x\ndays: 10\nmembers:\n  activity: 0.1\ngroups: {capacity: 101}\n")
+    three.write_text("name: x\ndays: 10\nrecruitment: {initial_members: 5}\nmembers:\n  activity: 0.1\n"
+                     "groups: {capacity: 101}\n")
     assert load_scenario(three).digest != load_scenario(one).digest
+
+
+# -- a scenario that can never have a member -----------------------------------------
+
+ALLOWED = "allowed: initial_members >= 1, or arrivals_per_day > 0 with join_probability > 0"
+NO_MEMBERS = [  # (id, file text, line of the error, the recruitment values the message shows)
+    ("no-recruitment-section", "name: x\ndays: 30\n", None,
+     "initial_members 0, arrivals_per_day 0, join_probability 1"),
+    ("nobody-arrives", "name: x\nrecruitment:\n  initial_members: 0\n  arrivals_per_day: 0\n", 2,
+     "initial_members 0, arrivals_per_day 0, join_probability 1"),
+    ("nobody-joins", "name: x\ndays: 30\nrecruitment: {arrivals_per_day: 60, join_probability: 0}\n", 3,
+     "initial_members 0, arrivals_per_day 60, join_probability 0"),
+]
+
+
+@pytest.mark.parametrize("case", NO_MEMBERS, ids=[c[0] for c in NO_MEMBERS])
+def test_a_scenario_that_can_never_have_a_member_is_refused(tmp_path, monkeypatch, case):
+    """Such a run would write tables of zeros that read as results; --force is no excuse."""
+    name, text, line, values = case
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(text)
+    monkeypatch.setenv("GROUPSIM_FORCE", "1")
+    with pytest.raises(InputError) as info:
+        load_scenario(path)
+    where = f"{path}:{line}" if line else str(path)
+    assert str(info.value) == f"{where}: recruitment: no member can ever join ({values}); {ALLOWED}"
+
+
+@pytest.mark.parametrize("recruitment", [
+    {"initial_members": 1},
+    {"arrivals_per_day": 0.01, "join_probability": 0.01},
+    {"initial_members": 5, "arrivals_per_day": 0, "join_probability": 0},
+])
+def test_a_scenario_that_can_have_a_member_is_accepted(tmp_path, recruitment):
+    """The refusal is exactly 'no initial members and nobody can join', nothing wider."""
+    path = tmp_path / "s.yaml"
+    path.write_text(f"name: x\nrecruitment: {recruitment}\n")
+    assert load_scenario(path).recruitment.model_dump(include=set(recruitment)) == recruitment
+
+
+def test_set_that_leaves_no_member_is_named_and_set_can_add_members(tmp_path):
+    with pytest.raises(InputError) as info:
+        load_scenario(BASELINE, ["days=30", "recruitment.join_probability=0", "seed=3"])
+    assert str(info.value) == (f"{BASELINE}: --set recruitment.join_probability: no member can ever join "
+                               f"(initial_members 0, arrivals_per_day 60, join_probability 0); {ALLOWED}")
+    path = tmp_path / "s.yaml"
+    path.write_text("name: x\nrecruitment: {initial_members: 0}\n")
+    assert load_scenario(path, ["recruitment.arrivals_per_day=3"]).recruitment.arrivals_per_day == 3
+    with pytest.raises(InputError) as info:  # the file is to blame when no override gave it members
+        load_scenario(path, ["recruitment.join_probability=0.5"])
+    assert (info.value.field, info.value.line) == ("recruitment", 2)

@@ -83,7 +83,8 @@ def test_bad_schedules_and_instances_name_the_field(strategies, field, words):
 
 def test_set_and_vary_reach_one_instance_and_refuse_a_path_without_one(tmp_path):
     file = tmp_path / "two.yaml"
-    file.write_text("name: two\nstrategies:\n  messaging:\n    - {per_day: 1}\n    - {per_day: 2, value_share: 1}\n")
+    file.write_text("name: two\nrecruitment: {initial_members: 10}\n"
+                    "strategies:\n  messaging:\n    - {per_day: 1}\n    - {per_day: 2, value_share: 1}\n")
     s = sim.load_scenario(file, ["strategies.messaging.1.per_day=5"])
     assert [(p.per_day, p.value_share) for _, p in s.strategy_params()] == [(1, 0.6), (5, 1)]
     for bad, words in (("strategies.messaging.per_day=5", "holds 2 instances; name one"),

@@ -7,7 +7,8 @@ each curve is over a fixed set of members.
 
 Columns: cohort (first join day of the week), age (days since joining), joined (cohort
 size), present (still in the group at the end of day joined + age), engaged (present and
-not lapsed).
+not yet gone silent: a member woken later counts as lapsed from her first silence). For
+people in several groups (``sim.engine.recorder.members``) "in the group" is "in any group".
 """
 from __future__ import annotations
 

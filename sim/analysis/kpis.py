@@ -39,9 +39,12 @@ _ALL = [
     Kpi("retention_d7", "D7 retention", "% of joiners", percent=True),
     Kpi("retention_d30", "D30 retention", "% of joiners", percent=True),
     Kpi("retention_d90", "D90 retention", "% of joiners", percent=True),
+    *(Kpi(f"membership_retention_d{age}", f"D{age} retention per membership", "% of memberships", percent=True)
+      for age in (1, 7, 30, 90)),
     Kpi("members_end", "Members at the end", "members"),
     Kpi("active_end", "Active members (last week)", "members"),
     Kpi("post_share_end", "Members posting a day (last week)", "% of members", percent=True),
+    Kpi("messages_per_day_end", "Member messages a day (last week)", "messages"),
     Kpi("silent_groups_end", "Silent groups at the end", "groups", higher_is_better=False),
     Kpi("purchases", "Purchases", "orders"),
     Kpi("conversion_rate", "Conversion (buyers / joiners)", "% of joiners", percent=True),
@@ -63,12 +66,17 @@ DEFAULT_EXPERIMENT_KPIS = ("active_end", "retention_d7", "retention_d30", "reten
 
 
 # every column summarize writes (a strategy's KPI may not take one of these names)
-SUMMARY = ("scenario", "point", "replication", "seed", *CATALOG, "joined", "lost_full", "groups", "posts_per_day_end", "buyers", "operator_msgs")
+SUMMARY = ("scenario", "point", "replication", "seed", *CATALOG, "joined", "lost_full", "groups", "posts_per_day_end",
+           "buyers", "operator_msgs", "member_msgs", "woke")
 
 
-def summarize(daily: pd.DataFrame, cohorts: pd.DataFrame, days: int, declared=()) -> dict[str, float]:
-    """KPIs of one run of ``days`` days, from its daily rows and cohort table; ``declared``:
-    further ``Kpi``s with a ``total`` column."""
+def summarize(daily: pd.DataFrame, cohorts: pd.DataFrame, days: int, declared=(),
+              membership_cohorts: pd.DataFrame | None = None) -> dict[str, float]:
+    """KPIs of one run of ``days`` days, from its daily rows and cohort tables; ``declared``:
+    further ``Kpi``s with a ``total`` column. Retention: ``retention_d*`` per person (still
+    in at least one group, from ``cohorts``), ``membership_retention_d*`` per membership
+    (still in that group, from ``membership_cohorts``; the same table when each person
+    has one group, the default)."""
     per_day = daily.groupby("day").sum(numeric_only=True).reindex(range(days), fill_value=0)
     last = days - 1
     tail = per_day.loc[per_day.index > last - 7]
@@ -87,13 +95,18 @@ def summarize(daily: pd.DataFrame, cohorts: pd.DataFrame, days: int, declared=()
         "silent_groups_end": float((recent.fillna(0) < SILENT_SHARE).sum()),
         "active_end": float(tail["active"].mean()),
         "posts_per_day_end": float(tail["member_posts"].mean()),
+        "messages_per_day_end": float(tail["member_msgs"].mean()),
+        "member_msgs": float(per_day["member_msgs"].sum()),
+        "woke": float(per_day["woke"].sum()),
         "post_share_end": float(tail["member_posts"].sum() / max(tail["members"].sum(), 1)),
         "muted_share_end": float(tail["muted"].iloc[-1] / max(tail["members"].iloc[-1], 1)),
         "lapsed_share_end": float(tail["lapsed"].iloc[-1] / max(tail["members"].iloc[-1], 1)),
     }
+    by_membership = cohorts if membership_cohorts is None else membership_cohorts
     for age in RETENTION_AGES:
-        at = cohorts[cohorts["age"] == age]
-        out[f"retention_d{age}"] = float(at["present"].sum() / at["joined"].sum()) if len(at) else float("nan")
+        for name, table in ((f"retention_d{age}", cohorts), (f"membership_retention_d{age}", by_membership)):
+            at = table[table["age"] == age]
+            out[name] = float(at["present"].sum() / at["joined"].sum()) if len(at) else float("nan")
     buyers = float(per_day["first_buyers"].sum())
     out.update({
         "purchases": float(per_day["purchases"].sum()),

@@ -80,6 +80,6 @@ class Recruiting:
             else:
                 values[trait] = v.astype(np.float32)
         trust = m.spec.behavior.trust
-        m.members.add(len(uids), uid=uids, group=gids, segment=seg, source=source, joined=t,
+        m.members.add(len(uids), uid=uids, person=uids, group=gids, segment=seg, source=source, joined=t,
                       trust=trust.initial if trust.enabled else 0.0, **values)
 

@@ -1,7 +1,7 @@
 """Member choices, each declared once: the draws, gates, traits, segments and recorder follow.
 
-A choice is something every eligible member may do on a day (post, lapse, mute, buy,
-leave; later wake, invite), decided by one Bernoulli draw per member with log-odds
+A choice is something every eligible member may do on a day (post, lapse, wake, mute,
+buy, leave; later invite), decided by one Bernoulli draw per member with log-odds
 built from a base trait, the member rules' terms and strategies' terms (``sim.engine.draws``).
 Declaring a ``Choice`` is all it takes to add one:
 
@@ -18,7 +18,7 @@ Declaring a ``Choice`` is all it takes to add one:
 - strategies add log-odds to it with ``Day.add_group_term`` / ``Day.add_member_term``;
 - the **recorder** counts its choosers per (day, group) in the column ``count``, when given.
 
-The five choices below have rules of their own in ``sim.engine.rules``; any other
+The six choices below have rules of their own in ``sim.engine.rules``; any other
 declared choice is drawn there generically among the ``eligible`` members (with base
 odds from its trait or ``base``), and today's choosers are left in ``Day.chosen`` for the
 code that gives the choice its consequence (a rule, or a strategy's ``after``).
@@ -102,12 +102,13 @@ def trait_choice() -> dict[str, Choice]:
     return {c.trait: c for c in CHOICES.values() if c.trait is not None}
 
 
-BUILT_IN = ("post", "lapse", "mute", "buy", "leave")
+BUILT_IN = ("post", "lapse", "wake", "mute", "buy", "leave")
 for _choice in (
     Choice("post", trait="activity", rare=False),
     Choice("lapse", trait="lapse", group_term=True, word="rare", byte=0),
     Choice("mute", word="rare", byte=1),
     Choice("buy", trait="purchase", group_term=True, word="rare", byte=2),
     Choice("leave", trait="leave", word="rare", byte=3),
+    Choice("wake", trait="wake", eligible="lapsed", count="woke"),  # a word of its own: rare.wake
 ):
     declare(_choice)

@@ -127,6 +127,11 @@ class Day:
             values = np.where(self.members.per_member(self.scope, bool), values, np.float32(0))
         self._member_terms[choice] += values
 
+    def enroll(self, rows, groups, move: bool = False) -> None:
+        """Add the members at live ``rows`` to ``groups`` (a VIP or tier group), or move them
+        there, from tomorrow (``sim.engine.model.CommunityModel.enroll``)."""
+        self.model.enroll(rows, groups, move)
+
     def terms(self, choice: str) -> tuple[np.ndarray | None, np.ndarray | None]:
         return self._group_terms.get(choice), self._member_terms.get(choice)
 

@@ -103,7 +103,7 @@ class Drawer:
 
     def rare(self, purpose: str, t: int, members, gates: np.ndarray | int, base_odds: np.ndarray | float,
              group_z: np.ndarray, terms: list[tuple[float, np.ndarray, float | None]], group_bound: float,
-             free_bound: float, eligible: np.ndarray | None = None) -> np.ndarray:
+             free_bound: float, eligible: np.ndarray | None = None, sparse=None) -> np.ndarray:
         """Sorted rows saying yes to rare choice ``purpose`` (see the module docstring).
 
         ``gates``: the members' ``gate`` (or one byte); ``group_z``: log-odds per group,
@@ -111,7 +111,8 @@ class Drawer:
         (coefficient, column, maximum of the column or None), those with a maximum being
         covered by the gates (a negative coefficient needs a column >= 0), the others
         together up to ln ``free_bound``. Rows over a bound are tested exactly.
-        ``eligible``: mask of rows that may choose at all."""
+        ``eligible``: mask of rows that may choose at all. ``sparse``: (rows, log-odds) that
+        a few rows add, unbounded: those rows are tested exactly."""
         m = members
         byte = self.gate_bytes(t, m, purpose)
         candidate = byte <= gates
@@ -125,6 +126,8 @@ class Drawer:
             candidate |= free[0][1] > ln_free / free[0][0]
         elif free:
             candidate |= _member_z(free, slice(None)) > ln_free
+        if sparse is not None:
+            candidate[sparse[0]] = True
         rows = np.flatnonzero(candidate)
         if eligible is not None:
             rows = rows[eligible[rows]]
@@ -132,6 +135,11 @@ class Drawer:
         odds *= base_odds[rows] if isinstance(base_odds, np.ndarray) else base_odds
         if terms:
             odds *= np.exp(_member_z(terms, rows))
+        if sparse is not None:
+            at = np.searchsorted(rows, sparse[0])
+            inside = at < len(rows)
+            inside[inside] = rows[at[inside]] == sparse[0][inside]
+            odds[at[inside]] *= np.exp(sparse[1][inside].astype(np.float64))
         v = hash_uniform(m.uid[rows], self.streams.key(purpose, t))
         u = (byte[rows] + v.astype(np.float64)) / 256
         return rows[u < odds * (1 - u)]

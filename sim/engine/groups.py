@@ -45,22 +45,22 @@ class GroupAgent(mesa.Agent):
         return slice(start, start + int(counts[self.gid]))
 
     @property
-    def post_share(self) -> float:
-        """Share of its members who posted yesterday."""
-        return float(self.model.groups.post_share[self.gid])
+    def liveliness(self) -> float:
+        """Its talk per present member, averaged over recent days (``sim.engine.rules.Contagion``)."""
+        return float(self.model.groups.liveliness[self.gid])
 
 
 class Groups:
-    def __init__(self, model: mesa.Model, capacity: int, auto_switch: bool, initial_share: float = 0.0):
+    def __init__(self, model: mesa.Model, capacity: int, auto_switch: bool, initial_liveliness: float = 0.0):
         self.model = model
-        self.initial_share = initial_share  # liveliness a new group starts from (no history yet)
+        self.initial_liveliness = initial_liveliness  # a new group's (no history yet)
         self.capacity = capacity
         self.auto_switch = auto_switch
         self.agents: list[GroupAgent] = []
         self.size = np.zeros(0, np.int64)      # present members
         self.admitted = np.zeros(0, np.int64)  # joiners ever routed to the group
         self.opened = np.zeros(0, np.int32)
-        self.post_share = np.zeros(0, np.float64)
+        self.liveliness = np.zeros(0, np.float64)
 
     @property
     def count(self) -> int:
@@ -74,7 +74,7 @@ class Groups:
         self.size = np.concatenate([self.size, np.zeros(count, np.int64)])
         self.admitted = np.concatenate([self.admitted, np.zeros(count, np.int64)])
         self.opened = np.concatenate([self.opened, np.full(count, day, np.int32)])
-        self.post_share = np.concatenate([self.post_share, np.full(count, self.initial_share)])
+        self.liveliness = np.concatenate([self.liveliness, np.full(count, self.initial_liveliness)])
         return first
 
     def route(self, count: int, day: int) -> tuple[np.ndarray, int]:

@@ -1,20 +1,30 @@
-"""Members: the whole member population as a structure of numpy arrays.
+"""Members: every membership (a person in a group) as a structure of numpy arrays.
 
-One row per member who is (or recently was) in a group; never one Python object per
-member. Columns hold identity (``uid``, ``segment``, ``source``), membership
-(``group``, ``joined``, ``left``), state (``lapsed_day``, ``muted``, ``trust``,
-``fatigue``, ``last_active``, ``purchases``) and the traits drawn at arrival, stored
-as odds p/(1-p) where they give a choice's base odds (``<choice>_odds``, with the gates
-of the rare draws in ``<choice>_gate``: ``sim.engine.choices``) and as plain values
-otherwise (``tolerance``, ``social``).
+One row per membership that is (or recently was) live; never one Python object per
+member. A person usually has one row (her home group: the fast common case); a strategy
+may add her to more groups (a VIP or tier group) or move her (``CommunityModel.enroll``),
+and each extra membership is a row of its own.
+
+**Per person** (the same on all her rows, kept in step by the member rules): identity
+``person`` (her first ``uid``), ``segment``, ``source``, the traits drawn at arrival
+(stored as odds p/(1-p) where they give a choice's base odds, ``<choice>_odds``, with the
+gates of the rare draws in ``<choice>_gate``: ``sim.engine.choices``; plain values
+otherwise: ``tolerance``, ``social``, ``verbosity``), ``trust`` (what she saw in any of
+her groups), ``fatigue`` (the notifications of all her groups add up) and ``purchases``
+(she orders at most once a day, whichever group pushed). **Per membership**: ``uid``
+(the key of its random draws: her person id in her first group, a hash of person and
+group in an added one, so her luck in two groups is independent), ``group``,
+``joined``, ``left``, ``lapsed_day`` (silent now, -1 while engaged), ``first_lapsed``
+(first day she went silent there; a move carries it), ``last_active``, ``muted`` and
+``messages`` (written there).
 
 Rows are kept sorted by group, so each group is one contiguous slice of rows: a
 per-group value reaches its members by ``np.repeat`` and per-group counts are
 ``np.add.reduceat`` sums, an order of magnitude faster than gathers and ``bincount``
 at 10^6 members. Recruits join the newest group and keep the order by themselves; a
-change that breaks it (a move to an older group) is repaired by one stable sort before
-the next rules run. Rows grow by amortised doubling. Rows of members who left are moved out of the live
-arrays into ``archive`` (the few columns that cohort tables need) once they make up a
+change that breaks it (a membership in an older group) is repaired by one stable sort
+before the next rules run. Rows grow by amortised doubling. Rows of memberships that ended are moved out of the live
+arrays into ``archive`` (the columns the members tables need) once they make up a
 quarter of the rows, so the daily rules touch mostly present members. Strategies
 declare their own per-member state as ``Column``s; the model adds them with
 ``add_column`` and they grow and compact with the rest.
@@ -29,22 +39,29 @@ from .choices import CHOICES, trait_choice
 from .traits import TRAITS
 
 ABSENT = -1  # day columns are int16: scenarios last at most 3650 days
-ARCHIVED = ("uid", "group", "segment", "source", "joined", "left", "lapsed_day", "purchases")
+ARCHIVED = ("uid", "person", "group", "segment", "source", "joined", "left", "first_lapsed", "purchases", "messages")
 
 STATE_COLUMNS: dict[str, tuple[type, object]] = {
-    "uid": (np.uint32, 0),          # stable identity: keys every random draw of this member
+    "uid": (np.uint32, 0),          # key of this membership's random draws
+    "person": (np.uint32, 0),       # who she is: her uid in her first group
     "segment": (np.int8, 0),        # index into the scenario's member segments
     "source": (np.int8, 0),         # arrival source (0 = recruitment)
     "group": (np.int32, ABSENT),    # home group
     "joined": (np.int16, ABSENT),   # day joined
     "left": (np.int16, ABSENT),     # day left, -1 while present
-    "lapsed_day": (np.int16, ABSENT),  # day gone silent for good, -1 while engaged
+    "lapsed_day": (np.int16, ABSENT),  # day gone silent, -1 while engaged (a wake clears it)
+    "first_lapsed": (np.int16, ABSENT),  # first day gone silent in this group
     "last_active": (np.int16, ABSENT),  # last day posted or read
     "muted": (np.bool_, False),     # set do-not-disturb (消息免打扰)
     "trust": (np.float32, 0.0),     # trust in the group, 0..1
     "fatigue": (np.float32, 0.0),   # accumulated annoyance, in messages over tolerance
     "purchases": (np.uint16, 0),    # orders placed so far
+    "messages": (np.uint32, 0),     # messages written in this group so far
+    "talk": (np.float32, 0.0),      # her share of the group's liveliness on talk_day (rules._own_talk)
+    "talk_day": (np.int16, ABSENT),  # the last day she posted here
 }
+MEMBERSHIP_COLUMNS = ("uid", "group", "joined", "left", "lapsed_day", "first_lapsed", "last_active", "muted",
+                      "messages", "talk", "talk_day")  # every other column is the person's
 
 
 def base_columns() -> dict[str, tuple[type, object]]:
@@ -81,6 +98,8 @@ class Members:
         self.archive: dict[str, list[np.ndarray]] = {c: [] for c in ARCHIVED}
         self.row_counts = np.zeros(0, np.int64)  # rows per group (present or not yet archived)
         self._ordered = True
+        self.several = False  # some person has more than one membership (see ``persons``)
+        self._persons: tuple | None = None
 
     # -- columns -------------------------------------------------------------
     def add_column(self, name: str, dtype, fill=0) -> None:
@@ -120,12 +139,34 @@ class Members:
         self._count_rows(groups)
         return rows
 
-    def move(self, rows: np.ndarray, group: np.ndarray | int) -> None:
-        """Move members to another group (migration, dissolution)."""
-        self._cols["group"][rows] = group
+    def enroll(self, rows: np.ndarray, group: np.ndarray, day: int, move: bool, keys: np.ndarray) -> None:
+        """New memberships of the persons of ``rows`` in ``group`` from ``day``: person
+        columns copied, membership columns fresh (``keys`` their draw keys). A move ends
+        the old membership the day before and carries its silence over."""
+        values = {name: self._cols[name][rows] for name in self._spec if name not in MEMBERSHIP_COLUMNS}
+        values.update(uid=keys, group=group, joined=day)
+        if move:
+            values.update(lapsed_day=self.lapsed_day[rows], first_lapsed=self.first_lapsed[rows])
+            self.mark_left(rows, day - 1)
+        self.add(len(rows), **values)
+        self.several = self.several or not move
         self._ordered = False
 
+    def persons(self) -> tuple[np.ndarray, int]:
+        """(index of each row's person among 0..k-1, k): for sums over a person's rows."""
+        if self._persons is None or self._persons[0] != self.n:
+            _, index = np.unique(self.person, return_inverse=True)
+            self._persons = (self.n, index, int(index.max()) + 1 if self.n else 0)
+        return self._persons[1], self._persons[2]
+
+    def person_sum(self, values: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+        """Each row's sum of ``values`` over the rows of its person (``rows``: the rows that count)."""
+        index, k = self.persons()
+        weights = values if rows is None else values * rows
+        return np.bincount(index, weights=weights, minlength=k)[index].astype(values.dtype)
+
     def _count_rows(self, new_groups: np.ndarray | None = None) -> None:
+        self._persons = None
         if new_groups is None or not self._ordered:
             counts = np.bincount(self.column("group"), minlength=len(self.row_counts))
         else:
@@ -201,6 +242,8 @@ class Members:
         self.n = len(kept)
         self.departed_rows = 0
         self._count_rows()
+        if self.several:  # someone may be back to one group
+            self.several = len(np.unique(self.person)) < self.n
         return True
 
     def everyone(self, column: str) -> np.ndarray:

@@ -5,7 +5,8 @@
    target allow today (``Day.scope``): messages, log-odds terms, costs;
 3-4. exposure and behaviour: the member rules (``sim.engine.rules``) draw every choice;
 5. updates: strategies react (``after``), leavers go, group liveliness is updated;
-6. record: one row per (day, group) (``sim.engine.recorder.Recorder``).
+6. record: one row per (day, group) (``sim.engine.recorder.Recorder``);
+7. memberships that strategies asked for today (``enroll``) start tomorrow.
 
 The engine knows no strategy by name. A strategy is any object with ``name``,
 ``purpose`` (its stream), the declarations ``columns``, ``outputs``, ``channels`` and
@@ -24,7 +25,7 @@ from .groups import Groups
 from .members import Members
 from .recorder import Recorder
 from .rules import Rules
-from .streams import Streams
+from .streams import Streams, hash_words
 
 
 class CommunityModel(mesa.Model):
@@ -44,7 +45,9 @@ class CommunityModel(mesa.Model):
         for column in self.columns.values():
             self.members.add_column(column.name, column.dtype, column.fill)
         self.groups = Groups(self, scenario.groups.capacity, scenario.groups.auto_switch,
-                             initial_share=scenario.behavior.contagion.reference_share)
+                             initial_liveliness=scenario.behavior.contagion.reference)
+        self._enrolments: list[tuple[np.ndarray, np.ndarray, bool]] = []  # asked for today
+        self.enrolled = self.moved_out = np.zeros(0, np.int64)  # per group, at the start of today
         social = [scenario.members.dist(s, "social") for s in scenario.members.segment_names()]
         uniform_social = all(d.family == "constant" and d.constant == 1 for d in social)
         self.rules = Rules(scenario.behavior, self.streams, uniform_social)
@@ -80,13 +83,80 @@ class CommunityModel(mesa.Model):
         size_today = g.size.copy()
         leavers = np.flatnonzero(day.leaving)
         left = np.bincount(m.group[leavers], minlength=g.count)  # few leave: faster than a full count
-        posters = self.recorder.record(day, joined, left, lost)["member_posts"]
+        self.recorder.record(day, joined, left, lost)
         m.mark_left(leavers, t)
         g.size -= left
-        g.post_share = np.divide(posters + day.proof_msgs, size_today,
-                                 out=np.zeros(g.count), where=size_today > 0)
+        self._update_liveliness(day, size_today)
+        self._start_enrolments(t + 1)
         m.compact_if_sparse()
         self.day += 1
+
+    def _update_liveliness(self, day: Day, present: np.ndarray) -> None:
+        """E_g ← memory·E_g + (1 − memory)·(today's weighted talk per present member)
+        (``sim.engine.rules.Contagion``); an emptied group falls silent."""
+        c = self.spec.behavior.contagion
+        talk = day.member_msgs + c.proof_weight * day.proof_msgs + c.operator_weight * day.operator_msgs
+        per_member = np.divide(talk, present, out=np.zeros(len(present)), where=present > 0)
+        g = self.groups
+        g.liveliness = c.memory * g.liveliness + (1 - c.memory) * per_member
+
+    def enroll(self, rows, groups, move: bool = False) -> None:
+        """Ask for memberships of the members at live ``rows`` in ``groups`` (one group,
+        or one per row): added to them (a VIP or tier group) or, with ``move``, moved
+        there (migration, dissolution), her person state and history kept
+        (``sim.engine.members``). They start tomorrow, when they are counted as
+        ``enrolled`` in the new group and ``moved_out`` of the old; until then today's
+        rows stay as they are. A person already in the group, a member who left today
+        and seats past the group's ``capacity`` are skipped."""
+        rows = np.asarray(rows, np.int64)
+        target = np.broadcast_to(np.asarray(groups, np.int64), rows.shape)
+        if len(rows) and (rows.min() < 0 or rows.max() >= self.members.n):
+            raise IndexError(f"enroll: rows must be live member rows (0..{self.members.n - 1})")
+        if len(target) and (target.min() < 0 or target.max() >= self.groups.count):
+            raise IndexError(f"enroll: no group {int(target.max())}; groups are 0..{self.groups.count - 1}")
+        self._enrolments.append((rows.copy(), target.copy(), bool(move)))
+
+    def _start_enrolments(self, day: int) -> None:
+        m, g = self.members, self.groups
+        self.enrolled, self.moved_out = np.zeros(g.count, np.int64), np.zeros(g.count, np.int64)
+        for rows, target, move in self._enrolments:
+            keep = m.present[rows] & (m.group[rows] != target)
+            rows, target = rows[keep], target[keep]
+            member_of = set(zip(m.person[m.present].tolist(), m.group[m.present].tolist()))
+            fresh = np.array([(p, gid) not in member_of for p, gid in zip(m.person[rows].tolist(), target.tolist())],
+                             bool)
+            rows, target = rows[fresh], target[fresh]
+            _, first = np.unique(np.stack([m.person[rows], target]), axis=1, return_index=True)
+            rows, target = rows[np.sort(first)], target[np.sort(first)]  # once per (person, group)
+            seats = np.maximum(g.capacity - g.size, 0)
+            rank = np.zeros(len(target), np.int64)  # place in the queue of its group
+            for gid in np.unique(target):
+                rank[target == gid] = np.arange((target == gid).sum())
+            fits = rank < seats[target]
+            rows, target = rows[fits], target[fits]
+            if not len(rows):
+                continue
+            keys = m.uid[rows] if move else self._membership_keys(m.person[rows], target)
+            old = m.group[rows].astype(np.int64)
+            m.enroll(rows, target.astype(np.int32), day, move, keys)
+            arrived = np.bincount(target, minlength=g.count)
+            g.size += arrived
+            self.enrolled += arrived
+            if move:
+                gone = np.bincount(old, minlength=g.count)
+                g.size -= gone
+                self.moved_out += gone
+        self._enrolments = []
+
+    def _membership_keys(self, persons: np.ndarray, groups: np.ndarray) -> np.ndarray:
+        """Draw keys of added memberships: a hash of (person, group), top bit set so they
+        never equal a person's own uid; the same person added to the same group gets
+        the same luck in every scenario."""
+        keys = np.empty(len(persons), np.uint32)
+        for gid in np.unique(groups):
+            sel = groups == gid
+            keys[sel] = hash_words(persons[sel].astype(np.uint32), self.streams.key("membership", int(gid)))
+        return keys | np.uint32(0x80000000)
 
     def _act(self, day: Day, hook: str) -> None:
         """Each strategy's ``hook``, confined to the groups it may act on today."""

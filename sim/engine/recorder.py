@@ -1,20 +1,28 @@
-"""Recording: one row per (day, group), and the members' join, leave and lapse days.
+"""Recording: one row per (day, group), and every member's and membership's history.
 
 Every KPI is derived from these tables (``sim.analysis``), never kept as a separate
 running total.
 
 ``daily`` columns (one row per day and group; counts are members unless said):
 day, group, group_age (days since the group opened), members (present today, after
-arrivals, before leaving), joined, left, lost_full (recruits turned away by a full
-group), member_posts (members who posted), active (posted or read), seen (looked at
-the group), lapsed and muted (present members in that state at the end of the day),
+arrivals and enrolments, before leaving), joined (recruits), enrolled (memberships a
+strategy added or moved in at the start of the day), moved_out (memberships moved to
+another group at the start of the day), left, lost_full (recruits turned away by a full
+group), member_posts (members who posted), member_msgs (messages they wrote), active
+(posted or read), seen (looked at the group), lapsed and muted (present members in that
+state at the end of the day), woke (silent members who started reading again),
 purchases (orders), first_buyers (members ordering for the first time), gmv (CNY),
 operator_msgs (value + ad), <channel>_msgs for every channel (value_msgs, ad_msgs, and
-any account a strategy declares), the count column of every generic choice
+any account a strategy declares), the count column of every other declared choice
 (``sim.engine.choices``), every output strategies declare, spend (CNY, all categories)
-and spend_<category> for each category in the cost ledger.
+and spend_<category> for each category in the cost ledger. Members are conserved:
+members(t+1) = members(t) − left(t) + joined(t+1) + enrolled(t+1) − moved_out(t+1).
 
-``members()``: one row per member ever: joined, left and lapsed (days; -1 when not).
+``members()``: one row per person ever — person, segment, source, groups (memberships
+she had), joined (first day in any group), left (day she left her last group; -1 while
+in one), lapsed (first day she went silent in her first group; -1 if never), messages
+(in all her groups), purchases (orders). ``memberships()``: one row per membership —
+person, group, joined, left, lapsed (first day silent there), messages.
 """
 from __future__ import annotations
 
@@ -45,7 +53,8 @@ class Recorder:
         states = (day.posted, day.active, day.seen, lapsed, muted)
         row = {"day": np.full(n_groups, day.t, np.int32), "group": np.arange(n_groups, dtype=np.int32),
                "group_age": (day.t - g.opened).astype(np.int32), "members": g.size.copy(),
-               "joined": joined, "left": left}
+               "joined": joined, "enrolled": _sized(self.model.enrolled, n_groups),
+               "moved_out": _sized(self.model.moved_out, n_groups), "left": left}
         lost_row = np.zeros(n_groups, np.int64)
         if lost:
             lost_row[-1] = lost
@@ -56,6 +65,7 @@ class Recorder:
             if id(state) not in counted:
                 counted[id(state)] = m.count_by_group(state)
             row[name] = counted[id(state)]
+        row["member_msgs"] = day.member_msgs
         buyers = np.flatnonzero(day.bought)
         row["purchases"] = np.bincount(m.group[buyers], minlength=n_groups)
         row["first_buyers"] = np.bincount(m.group[buyers[m.purchases[buyers] == 1]], minlength=n_groups)
@@ -86,11 +96,39 @@ class Recorder:
             data[c] = np.concatenate([r[c] if c in r else np.zeros(len(r["day"])) for r in self.rows])
         return pd.DataFrame(data, copy=False)  # columns in order already: no second copy
 
-    def members(self) -> pd.DataFrame:
-        """One row per member ever: the days joined, left and lapsed (-1: not yet)."""
+    def memberships(self) -> pd.DataFrame:
+        """One row per membership ever (see the module docstring)."""
         m = self.model.members
-        return pd.DataFrame({"joined": m.everyone("joined"), "left": m.everyone("left"),
-                             "lapsed": m.everyone("lapsed_day")})
+        return pd.DataFrame({"person": m.everyone("person").astype(np.int64), "group": m.everyone("group"),
+                             "joined": m.everyone("joined"), "left": m.everyone("left"),
+                             "lapsed": m.everyone("first_lapsed"), "messages": m.everyone("messages")})
+
+    def members(self) -> pd.DataFrame:
+        """One row per person ever (see the module docstring), in order of person."""
+        m = self.model.members
+        rows = self.memberships()
+        rows["segment"], rows["source"] = m.everyone("segment"), m.everyone("source")
+        rows["purchases"] = m.everyone("purchases")
+        if rows["person"].is_unique:  # everyone in one group: the fast common case
+            out = rows.sort_values("person", kind="stable").assign(groups=1)
+        else:
+            by = rows.groupby("person", sort=True)
+            still = rows["left"] < 0
+            out = pd.DataFrame({
+                "segment": by["segment"].first(), "source": by["source"].first(),
+                "groups": by.size(), "joined": by["joined"].min(),
+                "left": by["left"].max().where(~still.groupby(rows["person"]).any(), -1),
+                "lapsed": rows.sort_values("joined", kind="stable").groupby("person")["lapsed"].first(),
+                "messages": by["messages"].sum(), "purchases": by["purchases"].max()}).reset_index()
+        columns = ["person", "segment", "source", "groups", "joined", "left", "lapsed", "messages", "purchases"]
+        return out[columns].reset_index(drop=True)
+
+
+def _sized(per_group: np.ndarray, n_groups: int) -> np.ndarray:
+    """A per-group array made before today's groups opened, padded with zeros."""
+    out = np.zeros(n_groups, np.int64)
+    out[: len(per_group)] = per_group[:n_groups]
+    return out
 
 
 def _compact(values: np.ndarray, money: bool) -> np.ndarray:

@@ -13,16 +13,18 @@ contagion, and leaving; every other mechanism off, no strategies, no arrivals), 
 
 - day 0: ``recruitment.initial_members`` members fill groups of ``groups.capacity`` in
   order (group 0 first, then 1, ...);
-- each member draws its traits once: activity p_a ~ ``members.activity``, leave
-  p_l ~ ``members.leave``;
-- group liveliness L_g = ln((s_g + floor) / (reference_share + floor)), s_g the share of
-  the group's members present at the start of yesterday who posted yesterday (a group
-  with no history has s_g = reference_share, L_g = 0; an emptied group has s_g = 0);
+- each member draws its traits once: activity p_a ~ ``members.activity``, verbosity
+  v ~ ``members.verbosity``, leave p_l ~ ``members.leave``;
+- group liveliness L_g = ln((E_g + floor) / (reference + floor)); E_g starts at
+  ``reference`` and each day E_g ← memory·E_g + (1 − memory)·x_g, x_g yesterday's member
+  messages per member present at its start (0 for an emptied group);
 - each day every present member posts with probability
-  sigmoid(logit(p_a) + contagion.post * L_g) (L_g = 0 when contagion is off), then
-  leaves with probability p_l (an independent draw). Leavers count as present today
-  and are gone from tomorrow;
-- recorded per day, over all groups: present members (start of day), posters, leavers.
+  sigmoid(logit(p_a) + contagion.post * L_g) (L_g = 0 when contagion is off) and then
+  writes 1 + G messages, G geometric with mean max(v, 1) − 1; then she leaves with
+  probability p_l (an independent draw). Leavers count as present today and are gone
+  from tomorrow;
+- recorded per day, over all groups: present members (start of day), posters, their
+  messages, leavers.
 """
 from __future__ import annotations
 
@@ -65,6 +67,7 @@ class Member(mesa.Agent):
         self.group = group
         spec = model.spec.members
         self.activity_z = _logit(float(spec.activity.sample(model.rng, 1)[0]))  # logit(p_a)
+        self.verbosity = max(float(spec.verbosity.sample(model.rng, 1)[0]), 1.0)  # v
         self.leave_p = float(spec.leave.sample(model.rng, 1)[0])                # p_l
 
     def step(self) -> None:
@@ -73,6 +76,8 @@ class Member(mesa.Agent):
         z = self.activity_z + m.lift[g]
         if m.rng.random() < 1.0 / (1.0 + math.exp(-z)):
             m.posters[g] += 1
+            extra = 0 if self.verbosity == 1 else int(m.rng.geometric(1 / self.verbosity)) - 1
+            m.messages[g] += 1 + extra
         if m.rng.random() < self.leave_p:
             m.leavers.append(self)
 
@@ -91,10 +96,11 @@ class ReferenceModel(mesa.Model):
         c = scenario.behavior.contagion
         n, cap = scenario.recruitment.initial_members, scenario.groups.capacity
         n_groups = -(-n // cap)
-        self.share = [c.reference_share] * n_groups       # s_g: share who posted yesterday
+        self.liveliness = [c.reference] * n_groups       # E_g
         self.lift = [0.0] * n_groups                      # contagion.post * L_g, today
         self.present = [0] * n_groups
         self.posters = [0] * n_groups
+        self.messages = [0] * n_groups
         self.leavers: list[Member] = []
         self.records: list[dict] = []
         for i in range(n):
@@ -103,16 +109,17 @@ class ReferenceModel(mesa.Model):
     def step(self) -> None:
         c = self.spec.behavior.contagion
         if c.enabled:
-            self.lift = [c.post * math.log((s + c.floor) / (c.reference_share + c.floor))
-                         for s in self.share]
-        g = len(self.share)
-        self.present, self.posters, self.leavers = [0] * g, [0] * g, []
+            self.lift = [c.post * math.log((e + c.floor) / (c.reference + c.floor))
+                         for e in self.liveliness]
+        g = len(self.liveliness)
+        self.present, self.posters, self.messages, self.leavers = [0] * g, [0] * g, [0] * g, []
         self.agents.do("step")
         for member in self.leavers:
             member.remove()
-        self.share = [p / n if n else 0.0 for p, n in zip(self.posters, self.present)]
-        self.records.append({"day": self.day, "members": sum(self.present),
-                             "member_posts": sum(self.posters), "left": len(self.leavers)})
+        self.liveliness = [c.memory * e + (1 - c.memory) * (k / n if n else 0.0)
+                           for e, k, n in zip(self.liveliness, self.messages, self.present)]
+        self.records.append({"day": self.day, "members": sum(self.present), "member_posts": sum(self.posters),
+                             "member_msgs": sum(self.messages), "left": len(self.leavers)})
         self.day += 1
 
     def run(self, days: int | None = None) -> "ReferenceModel":
@@ -122,5 +129,5 @@ class ReferenceModel(mesa.Model):
         return self
 
     def daily(self) -> pd.DataFrame:
-        """One row per day: day, members (present at the start), member_posts, left."""
-        return pd.DataFrame(self.records, columns=["day", "members", "member_posts", "left"])
+        """One row per day: day, members (present at the start), member_posts, member_msgs, left."""
+        return pd.DataFrame(self.records, columns=["day", "members", "member_posts", "member_msgs", "left"])

@@ -4,21 +4,23 @@ Each day, for the members present, in this order:
 
 1. **see** – who looks at the group: engaged (not lapsed) members get notifications;
    muted members look only on days they open the group (``muting.open_probability``).
-2. **post** – log-odds = trait ``activity`` + contagion + value content + strategy terms.
-3. **lapse** – go silent for good (zombie member; they stay but never post or read):
+2. **post** – log-odds = trait ``activity`` + contagion + value content + strategy terms;
+   a member who posts writes a number of **messages** with mean her trait ``verbosity``.
+3. **lapse** – go silent (zombie member; she stays but reads and posts nothing):
    trait ``lapse`` − contagion − value content − trust + terms. Posting today protects.
+   **wake** – a member silent since before today starts reading again: trait ``wake`` +
+   terms (an @-mention, a red packet, an event: the levers of ``sim.strategies``).
 4. **mute** – set do-not-disturb: logit(``muting.base``) + fatigue + terms. Absorbing.
 5. **buy** – only members who saw the group on a day with a product push:
-   trait ``purchase`` + trust + push response + terms.
+   trait ``purchase`` + trust + push response + terms; a person orders at most once a day.
 6. **leave** – quit the group: trait ``leave`` + fatigue − trust + terms.
-7. **update** fatigue and trust from what each member saw.
+7. **update** fatigue and trust from what each member saw (summed over a person's groups).
 
 Every block below is one mechanism, with its effect on each choice as a coefficient
 (log-odds), a seed claim, and an ``enabled`` switch; switched off, it adds nothing.
-"Liveliness" is L_g = ln((s_g + floor) / (reference_share + floor)), where s_g is the
-share of group g's members who posted yesterday (messages of social-proof channels, such as
-accounts a strategy runs, count as posts: ``sim.engine.day``): 0 on an
-ordinary day, negative in a quiet group, positive in a lively one.
+"Liveliness" is L_g = ln((E_g + floor) / (reference + floor)), where E_g is the group's
+talk per present member, an exponentially weighted average over past days
+(``Contagion``): 0 on an ordinary day, negative in a quiet group, positive in a lively one.
 """
 from __future__ import annotations
 
@@ -28,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from .choices import BUILT_IN, CHOICES
 from .day import Day
 from .draws import Drawer, bounds, gate
+from .members import ABSENT
 from .streams import hash_uniform
 from .traits import TRAITS
 
@@ -36,6 +39,8 @@ from .traits import TRAITS
 # 20 log-odds already turns a 1-in-a-billion chance into a near certainty.
 LOGIT_MAX = 20.0
 MONEY_MAX = 1e7  # CNY: one order, one message, one reward
+MESSAGES_MAX = 1000  # one member's messages in one group on one day
+OWN_WINDOW = 30  # days after which a member's own messages no longer count in her view (0.8^30 < 0.2%)
 
 
 class Mechanism(BaseModel):
@@ -45,24 +50,56 @@ class Mechanism(BaseModel):
 
 class Contagion(Mechanism):
     """Activity is contagious (seeds 000, 001; Qiu et al. 2016 on group lifetimes):
-    members post more, and drift into silence less, where others posted yesterday.
+    members post more, and drift into silence less, where others talk.
     A quiet group spirals into silence; a lively one sustains itself.
-    Adds ``post``·social·L_g to posting and −``lapse``·social·L_g to lapsing."""
+    Adds ``post``·social·L_g to posting and −``lapse``·social·L_g to lapsing.
+
+    Liveliness reads messages, not posters, and remembers: each day
+    E_g ← ``memory``·E_g + (1 − ``memory``)·x_g, with x_g = (member messages +
+    ``proof_weight``·messages of social-proof accounts + ``operator_weight``·operator
+    messages) / present members. A new group starts at E = ``reference``. With memory
+    0.8 (a stylized fact: a chat's mood is the last few days' talk, half-life about three
+    days) a handful of quiet days in a small group lowers E by a factor, not to zero, so
+    chance silences of a 30-member group do not decide its fate; a group that stays
+    quiet still spirals down. A member sees the others' talk: her own share of E is
+    taken out of her L (a superuser alone in a quiet group talks to nobody, and gives up
+    like the rest: seeds 000, 001, "nobody answers"). Operator messages count half a
+    member's (a sign of life, not a conversation) and accounts that act as members fully:
+    stylized. ``reference`` 0.18 (about one message a day for every five or six members)
+    is what a group of the default members talks at with some useful content a day, so
+    a group left without any sinks below it (``sim.engine.rules.Content``;
+    ``docs/calibration.md``)."""
     post: float = Field(0.5, ge=0, le=LOGIT_MAX, description="log-odds of posting per unit of liveliness")
     lapse: float = Field(2.5, ge=0, le=LOGIT_MAX, description="log-odds of lapsing per unit of silence")
-    reference_share: float = Field(0.05, gt=0, lt=1, description="share posting on an ordinary day (L = 0)")
-    floor: float = Field(0.005, gt=0, lt=1, description="keeps L finite in a silent group")
+    reference: float = Field(0.18, gt=0, le=100, description="messages per member on an ordinary day (L = 0)")
+    floor: float = Field(0.01, gt=0, le=100, description="keeps L finite in a silent group (messages per member)")
+    memory: float = Field(0.8, ge=0, lt=1, description="share of yesterday's liveliness kept today")
+    operator_weight: float = Field(0.5, ge=0, le=100, description="an operator message, in member messages")
+    proof_weight: float = Field(1.0, ge=0, le=100, description="a social-proof account's message, in member messages")
+
+
+class Dormancy(Mechanism):
+    """Silent members can be woken (seeds 000, 001: red packets, @-mentions and events
+    bring dormant members back). A lapsed member reads and posts nothing; each day she
+    wakes with her trait ``wake`` (default beta(1, 199): half a percent a day, so about a
+    third of the silent come back within three months by themselves — a stylized fact,
+    to calibrate on a group's own data) plus strategies' terms on the choice ``wake``.
+    Switched off, silence is for good."""
 
 
 class Content(Mechanism):
     """Value content keeps people (seeds 000, 001, 003, 004): useful operator messages
     start conversations and give a reason to keep reading. With V_g the reach-weighted
     value messages of the day, adds ``post``·ln(1+V_g) to posting and −``lapse``·ln(1+V_g)
-    to lapsing (diminishing returns). The lapse effect is strong on purpose: muting keeps
-    accumulating over a year, and only a reason to keep reading lets a well-run group
-    outlast that (seed 004: well-run groups live a year or more); at 2.0, half of 12 runs of
-    ``scenarios/well_run.yaml`` were under 1% posting a day by the end of the year."""
-    post: float = Field(0.5, ge=0, le=LOGIT_MAX, description="log-odds of posting per ln(1 + value messages)")
+    to lapsing (diminishing returns). Defaults from two stylized facts of seed 004 —
+    neglected groups turn to zombies in one to two weeks, well-run ones stay active a year
+    or more — at every start size from 30 members (Qiu et al. 2016: size matters, but
+    not by an order of magnitude). They were chosen on the calibration seeds of
+    ``docs/calibration.md`` (never a test's) with ``benchmarks/lifetime_by_size.py``:
+    at ``post`` 0.5 or 1.0 only 50-75% of well-run 30-member groups still talked at day
+    180, because most members are lurkers (``activity``) and a small group has few
+    talkers; with 1.5, 95-100%."""
+    post: float = Field(1.5, ge=0, le=LOGIT_MAX, description="log-odds of posting per ln(1 + value messages)")
     lapse: float = Field(2.5, ge=0, le=LOGIT_MAX, description="log-odds against lapsing per ln(1 + value messages)")
 
 
@@ -118,6 +155,7 @@ class Behavior(BaseModel):
     muting: Muting = Muting()
     trust: Trust = Trust()
     purchase: Purchase = Purchase()
+    dormancy: Dormancy = Dormancy()
     lapse: Mechanism = Field(Mechanism(), description="members can lapse (go silent for good)")
     leaving: Mechanism = Field(Mechanism(), description="members can quit the group")
 
@@ -166,8 +204,9 @@ class Rules:
         return terms
 
     def _common(self, purpose: str, day: Day, base_odds: np.ndarray, group_z: np.ndarray,
-                member_z: np.ndarray | None = None) -> np.ndarray:
-        """Mask of rows choosing ``purpose``, every row with its exact odds (``sim.engine.draws``)."""
+                member_z: np.ndarray | None = None, sparse=None) -> np.ndarray:
+        """Mask of rows choosing ``purpose``, every row with its exact odds (``sim.engine.draws``);
+        ``sparse``: (rows, log-odds) a few rows add."""
         m = day.members
         g_terms, m_terms = day.terms(purpose)
         if g_terms is not None:
@@ -178,11 +217,14 @@ class Rules:
             member_z = m_terms if member_z is None else member_z + m_terms
         if member_z is not None:
             odds *= np.exp(member_z)
+        if sparse is not None:
+            odds[sparse[0]] *= np.exp(sparse[1])
         return self.draws.common(purpose, day.t, m.uid, odds)
 
     def _rare(self, purpose: str, day: Day, gates, base_odds, group_z: np.ndarray, eligible: np.ndarray,
-              extra: list = ()) -> np.ndarray:
-        """Rows (sorted) choosing rare choice ``purpose`` among ``eligible`` (``sim.engine.draws``)."""
+              extra: list = (), sparse=None) -> np.ndarray:
+        """Rows (sorted) choosing rare choice ``purpose`` among ``eligible`` (``sim.engine.draws``);
+        ``sparse``: (rows, log-odds) a few rows add."""
         g_terms, m_terms = day.terms(purpose)
         if g_terms is not None:
             group_z = group_z + g_terms
@@ -191,7 +233,7 @@ class Rules:
             terms.append((1.0, m_terms, None))
         _, group_bound, free_bound = self.bounds[purpose]
         return self.draws.rare(purpose, day.t, day.members, gates, base_odds, group_z, terms,
-                               group_bound, free_bound, eligible)
+                               group_bound, free_bound, eligible, sparse)
 
     def apply(self, day: Day) -> None:
         b, m, t = self.b, day.members, day.t
@@ -203,7 +245,8 @@ class Rules:
 
         # 1. see
         c = b.contagion
-        live = np.log((groups.post_share + c.floor) / (c.reference_share + c.floor)) if c.enabled else zeros
+        live = np.log((groups.liveliness + c.floor) / (c.reference + c.floor)) if c.enabled else zeros
+        own_rows, own_gap = self._own_talk(day) if c.enabled else (None, None)
         seen = engaged
         if b.muting.enabled and m.muted.any():
             seen = engaged.copy()
@@ -213,24 +256,35 @@ class Rules:
         day.seen = seen
 
         value = np.log1p(day.reach["value"]) if b.content.enabled else zeros
-        # 2. post
+        # 2. post, and how many messages
+        post_own = None if own_rows is None else (own_rows, c.post * own_gap)
         if social is None:
-            posted = self._common("post", day, m.post_odds, b.content.post * value + c.post * live)
+            posted = self._common("post", day, m.post_odds, b.content.post * value + c.post * live, sparse=post_own)
         else:
             posted = self._common("post", day, m.post_odds, b.content.post * value,
-                                  social * m.per_member(c.post * live))
+                                  social * m.per_member(c.post * live), sparse=post_own)
         posted &= seen
         day.posted = posted
+        self._messages(day, np.flatnonzero(posted))
 
-        # 3. lapse
+        # 3. lapse, and wake
         if b.lapse.enabled:
             group, extra = -b.content.lapse * value, []
             if social is None:
                 group = group - c.lapse * live
             else:
                 extra.append((1.0, -social * m.per_member(c.lapse * live), None))
-            rows = self._rare("lapse", day, m.lapse_gate, m.lapse_odds, group, engaged, extra)
-            m.lapsed_day[rows[~posted[rows]]] = t  # posting today protects
+            lapse_own = None if own_rows is None else (own_rows, -c.lapse * own_gap)
+            rows = self._rare("lapse", day, m.lapse_gate, m.lapse_odds, group, engaged, extra, lapse_own)
+            rows = rows[~posted[rows]]  # posting today protects
+            if b.dormancy.enabled:
+                woken = self._rare("wake", day, m.wake_gate, m.wake_odds, zeros,
+                                   present & (m.lapsed_day >= 0) & (m.lapsed_day < t))
+                m.lapsed_day[woken] = ABSENT
+                day.chosen["wake"] = woken
+            m.lapsed_day[rows] = t
+            first = rows[m.first_lapsed[rows] < 0]
+            m.first_lapsed[first] = t
 
         # 4. mute
         if b.muting.enabled:
@@ -243,8 +297,13 @@ class Rules:
             with np.errstate(divide="ignore"):  # no push: ln 0 = -inf, no purchase
                 group = np.log(day.reach["ad"]) * b.purchase.push_response
             rows = self._rare("buy", day, m.buy_gate, m.buy_odds, group, seen)
+            if m.several:  # one order a day per person, in the first group that sold her
+                _, first = np.unique(m.person[rows], return_index=True)
+                rows = rows[np.sort(first)]
+                m.purchases[np.isin(m.person, m.person[rows])] += 1
+            else:
+                m.purchases[rows] += 1
             day.bought[rows] = True
-            m.purchases[rows] += 1
 
         # 6. leave
         day.leaving = np.zeros(n, bool)
@@ -263,6 +322,42 @@ class Rules:
         day.active = active
         self._update_fatigue(day)
         self._update_trust(day, seen)
+
+    def _own_talk(self, day: Day) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """(rows, L_i − L_g) of members whose own recent messages are part of their group's
+        liveliness: the group she sees is the others' talk, E_g minus her own share
+        (a superuser alone in a quiet group talks to nobody). Her share is kept lazily: the
+        value at the day she last posted, times ``memory`` per day since (rows silent for
+        ``OWN_WINDOW`` days count as zero)."""
+        m, c = day.members, self.b.contagion
+        recent = np.flatnonzero(m.talk_day >= day.t - OWN_WINDOW)
+        if not len(recent):
+            return None, None
+        recent = recent[m.talk_day[recent] >= 0]
+        own = m.talk[recent] * np.float32(c.memory) ** (day.t - 1 - m.talk_day[recent]).astype(np.float32)
+        e = day.groups.liveliness[m.group[recent]]
+        gap = np.log((np.maximum(e - own, 0) + c.floor) / (e + c.floor))
+        if self.uniform_social is False:
+            gap *= m.social[recent]
+        return recent, gap.astype(np.float32)
+
+    def _messages(self, day: Day, rows: np.ndarray) -> None:
+        """Messages of today's posters: 1 + a geometric count with mean ``verbosity`` − 1
+        (one uniform each, by inversion), capped at ``MESSAGES_MAX``; per group in
+        ``day.member_msgs``."""
+        m = day.members
+        u = hash_uniform(m.uid[rows], self.streams.key("messages", day.t)).astype(np.float64)
+        v = np.maximum(m.verbosity[rows].astype(np.float64), 1.0)
+        with np.errstate(divide="ignore"):  # verbosity 1: ln(0) = -inf, no extra message
+            extra = np.floor(np.log(u) / np.log1p(-1 / v))
+        count = np.minimum(1 + np.nan_to_num(extra, nan=0.0), MESSAGES_MAX).astype(np.uint32)
+        m.messages[rows] += count
+        day.member_msgs = np.bincount(m.group[rows], weights=count, minlength=day.groups.count)
+        c = self.b.contagion  # her share of the group's liveliness, as of the end of today
+        size = np.maximum(day.groups.size[m.group[rows]], 1)
+        kept = np.where(m.talk_day[rows] >= 0, np.float32(c.memory) ** (day.t - m.talk_day[rows]), 0)
+        m.talk[rows] = m.talk[rows] * kept + (1 - c.memory) * count / size
+        m.talk_day[rows] = day.t
 
     def _generic(self, choice, day: Day, engaged: np.ndarray, zeros: np.ndarray) -> np.ndarray:
         """Rows choosing a declared choice without rules of its own: base odds from its
@@ -296,6 +391,8 @@ class Rules:
             felt = m.muted * np.float32(f.muted_share - 1)
             felt += np.float32(1)
             load *= felt
+        if m.several:  # a person feels the notifications of all her groups
+            load = m.person_sum(load, day.present)
         load -= m.tolerance
         np.maximum(load, np.float32(0), out=load)
         fat = m.fatigue
@@ -305,10 +402,20 @@ class Rules:
     def _update_trust(self, day: Day, seen: np.ndarray) -> None:
         """trust' = (1 - forgetting)·(trust·(1 - a) + g) for members who saw the group,
         (1 - forgetting)·trust for the others, with g = gain·V and a = g + ad_loss·ads
-        (capped at 1 per group, which keeps trust in [0, 1])."""
+        (capped at 1 per group, which keeps trust in [0, 1]). A person in several groups
+        forgets once and takes the sum of what each group added or took, clipped to [0, 1]."""
         tr = self.b.trust
         if not tr.enabled:
             return
+        m = day.members
+        before = m.trust.copy() if m.several else None
+        self._trust_step(day, seen)
+        if before is not None:  # forgetting once, and what each of her groups taught her
+            base = before * np.float32(1 - tr.forgetting)
+            np.clip(base + m.person_sum(m.trust - base, day.present), 0, 1, out=m.trust)
+
+    def _trust_step(self, day: Day, seen: np.ndarray) -> None:
+        tr = self.b.trust
         m = day.members
         keep = np.float32(1 - tr.forgetting)
         trust = m.trust

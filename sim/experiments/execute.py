@@ -3,7 +3,7 @@
 ``execute_plan`` runs every run of a plan that the folder's store does not hold whole
 (``sim.experiments.store``), on the chosen executor (``sim.experiments.executors``),
 with a progress bar, then writes the folder: ``daily.parquet``, ``cohorts.parquet``,
-``summary.csv`` (one row per scenario, point, replication, with the varied parameters'
+``members.parquet``, ``summary.csv`` (one row per scenario, point, replication, with the varied parameters'
 values), ``manifest.json`` (the plan: experiment, points, scenario texts and hashes,
 seed, KPI labels and units, versions; it decides the results, so it is the same
 whatever ran them), ``log.json`` (command, executor, workers, timing, run counts),
@@ -52,9 +52,9 @@ from .progress import progress_bar
 from .store import RunStore, gather
 
 LOCK = ".groupsim.lock"
-OWN_FILES = ("daily.parquet", "cohorts.parquet", "summary.csv", "manifest.json", "log.json", "failures.csv",
+OWN_FILES = ("daily.parquet", "cohorts.parquet", "members.parquet", "summary.csv", "manifest.json", "log.json", "failures.csv",
              "report.html", "checksums.json")
-CHECKED = ("daily.parquet", "cohorts.parquet", "summary.csv", "manifest.json")
+CHECKED = ("daily.parquet", "cohorts.parquet", "members.parquet", "summary.csv", "manifest.json")
 CHARTS = ("retention", "activity", "uplift", "cost", "heatmap")  # and sweep_<parameter>
 
 
@@ -92,7 +92,7 @@ def execute_plan(plan: Plan, out: str | Path, executor: str = "local", workers: 
                   f"running the other {len(todo)}", file=sys.stderr)
         started, clock = datetime.now(timezone.utc), time.perf_counter()
         _run(plan, todo, store, executor, workers, scheduler, progress)
-        daily, cohorts, summary, failures = gather(plan, store)
+        daily, cohorts, members, summary, failures = gather(plan, store)
         log = {"command": command, "executor": executor, "workers": workers, "scheduler": scheduler,
                "started": started.isoformat(timespec="seconds"), "seconds": round(time.perf_counter() - clock, 2),
                "runs": len(unique), "ran": len(todo), "stored_before": len(unique) - len(todo),
@@ -102,7 +102,7 @@ def execute_plan(plan: Plan, out: str | Path, executor: str = "local", workers: 
         staging.mkdir()
         try:
             write_json(staging / "manifest.json", manifest)
-            write_tables(staging, daily, cohorts, summary)
+            write_tables(staging, daily, cohorts, members, summary)
             write_json(staging / "log.json", log)
             if len(failures):
                 atomic_write(staging / "failures.csv", lambda p: failures.to_csv(p, index=False))

@@ -3,7 +3,8 @@
 Results folder (the contract): ``daily.parquet`` (one row per scenario, point,
 replication, day, group), ``summary.csv`` (one row per scenario, point, replication:
 the run's KPIs, numbers written to round-trip exactly), ``cohorts.parquet`` (retention
-by weekly join cohort), ``manifest.json`` (the plan: scenario texts and hashes, seeds,
+by weekly join cohort, per person), ``members.parquet`` (one row per scenario, point,
+replication and person: ``sim.engine.recorder``), ``manifest.json`` (the plan: scenario texts and hashes, seeds,
 KPI labels and units, package versions). Every file is written to a temporary name and
 renamed, so a folder never holds a half-written file.
 """
@@ -63,10 +64,12 @@ def keys_first(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return frame[KEYS + [c for c in frame.columns if c not in KEYS]]
 
 
-def write_tables(out: Path, daily: pd.DataFrame, cohorts: pd.DataFrame, summary: pd.DataFrame) -> None:
-    """The three tables of a results folder, each written aside and renamed."""
+def write_tables(out: Path, daily: pd.DataFrame, cohorts: pd.DataFrame, members: pd.DataFrame,
+                 summary: pd.DataFrame) -> None:
+    """The four tables of a results folder, each written aside and renamed."""
     atomic_write(out / "daily.parquet", lambda p: daily.to_parquet(p, index=False))
     atomic_write(out / "cohorts.parquet", lambda p: cohorts.to_parquet(p, index=False))
+    atomic_write(out / "members.parquet", lambda p: members.to_parquet(p, index=False))
     atomic_write(out / "summary.csv", lambda p: summary.to_csv(p, index=False))
 
 

@@ -8,7 +8,8 @@ and the copies its tables pass through on their way to the results folder). Runs
 parallel add up: ``check_parallel`` refuses more workers than the memory allows. A scenario over a limit is refused with one line that says what was
 estimated and which limit it passes; an experiment's runs are counted before any is
 built. Set ``GROUPSIM_FORCE=1`` (or pass ``--force``) to lift the memory and work limits
-on a bigger machine; the id and row limits are the engine's own.
+on a bigger machine; the id and row limits are the engine's own. A scenario in which no
+member can ever join is refused whatever the machine (``check_members``).
 
 Files are read only when they are regular files of at most ``FILE_BYTES``, and a YAML
 document may hold at most ``YAML_NODES`` nodes counting every use of an alias (so a
@@ -57,8 +58,32 @@ def needs(scenario) -> dict:
             "bytes": members * BYTES_PER_MEMBER + rows * BYTES_PER_ROW}
 
 
+MEMBERS_ALLOWED = "allowed: initial_members >= 1, or arrivals_per_day > 0 with join_probability > 0"
+
+
+def no_members(recruitment) -> str | None:
+    """Why no member can ever be in a group under this recruitment, or None if one can.
+
+    Such a run would write empty tables and a report of zeros that look like results;
+    refusing it up front is the only way the user learns the scenario is wrong."""
+    r = recruitment
+    if r.initial_members > 0 or (r.arrivals_per_day > 0 and r.join_probability > 0):
+        return None
+    return (f"no member can ever join (initial_members {r.initial_members}, arrivals_per_day "
+            f"{r.arrivals_per_day:g}, join_probability {r.join_probability:g}); {MEMBERS_ALLOWED}")
+
+
+def check_members(scenario, source: str, field: str = "recruitment", line: int | None = None) -> None:
+    """Refuse a scenario that can never have a member (``no_members``); ``--force`` does not lift it."""
+    reason = no_members(scenario.recruitment)
+    if reason:
+        raise InputError(source, field, reason, line)
+
+
 def check_scenario(scenario, source: str) -> None:
-    """Refuse a scenario whose run cannot fit this machine (see the module docstring)."""
+    """Refuse a scenario that can never have a member, or whose run cannot fit this
+    machine (see the module docstring)."""
+    check_members(scenario, source)
     n = needs(scenario)
     hint = "; set GROUPSIM_FORCE=1 or pass --force to try on a bigger machine"
     if n["members"] > MEMBERS_MAX:

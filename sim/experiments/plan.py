@@ -207,12 +207,11 @@ class Plan:
         self.arms = [Arm(s.name, i, p, _at_point(s, p, source, lines or {}))
                      for s in scenarios for i, p in enumerate(self.points)]
         for arm in self.arms:
-            if arm.point:
+            if arm.point:  # point 0 is the scenario as loaded, checked already
                 try:
                     check_scenario(arm.spec, source)
                 except InputError as e:
-                    raise InputError(source, f"vary.{next(iter(arm.params))}", f"at point {arm.point}: {e.field}: "
-                                                                                f"{e.message}") from None
+                    raise _point_error(e, arm, source, lines or {}) from None
         self._values = {(a.scenario, a.point): _values_of(a.spec, list(spec.vary)) for a in self.arms}
 
     @property
@@ -307,6 +306,15 @@ def _at_point(base: Scenario, point: dict, source: str, lines: dict) -> Scenario
         if "(got " not in message:
             message += f" (at {path} = {point[path]!r})"
         raise InputError(source, f"vary.{path}", message, line_of(lines, ("vary", path))) from None
+
+
+def _point_error(e: InputError, arm: Arm, source: str, lines: dict) -> InputError:
+    """A resolved point refused by ``check_scenario``, blamed on the varied parameter it
+    concerns and naming every value of the point, so the user can find it in the design."""
+    path = next((p for p in arm.params if p.startswith(e.field) or e.field.startswith(p)), next(iter(arm.params)))
+    values = ", ".join(f"{p} = {json.dumps(v, ensure_ascii=False)}" for p, v in arm.params.items())
+    return InputError(source, f"vary.{path}", f"scenario '{arm.scenario}' at point {arm.point} ({values}): "
+                                              f"{e.field}: {e.message}", line_of(lines, ("vary", path)))
 
 
 def _values_of(scenario: Scenario, paths: list[str]) -> dict:

@@ -1,4 +1,4 @@
-"""One run: a replication of a resolved scenario, from the model to its three tables.
+"""One run: a replication of a resolved scenario, from the model to its tables and KPIs.
 
 Replication ``r`` of a scenario with seed ``s`` uses the streams keyed by (s, r), so the
 same (scenario, seed, replication) always gives the same rows, in any process. Every
@@ -40,14 +40,20 @@ class Outcome:
     worker: dict | None = None  # pid and resident memory (MB) of the process that ran it
 
 
-def run_replication(scenario: Scenario, replication: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
-    """(daily, cohorts, KPIs) of one replication."""
+def run_replication(scenario: Scenario, replication: int,
+                    seed: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict]:
+    """(daily, cohorts, members, KPIs) of one replication. Cohorts and retention are per
+    person (still in at least one group); the ``membership_retention_*`` KPIs per membership."""
     model = CommunityModel(scenario, replication=replication, seed=seed)
     try:
         model.run()
         daily = model.recorder.daily()
-        cohorts = cohort_table(model.recorder.members(), model.day)
-        return daily, cohorts, summarize(daily, cohorts, model.day, declared_kpis(model.strategies))
+        members = model.recorder.members()
+        cohorts = cohort_table(members, model.day)
+        memberships = model.recorder.memberships()
+        by_membership = cohorts if len(memberships) == len(members) else cohort_table(memberships, model.day)
+        kpis = summarize(daily, cohorts, model.day, declared_kpis(model.strategies), by_membership)
+        return daily, cohorts, members, kpis
     finally:
         model.release()
 
@@ -61,8 +67,10 @@ def execute(task: RunTask) -> Outcome:
     """Run one task; errors are returned, not raised."""
     start = time.perf_counter()
     try:
-        daily, cohorts, summary = run_replication(_scenario(task.scenario_json), task.replication, task.seed)
-        files = {"daily.parquet": _parquet(daily), "cohorts.parquet": _parquet(cohorts)}
+        daily, cohorts, members, summary = run_replication(_scenario(task.scenario_json), task.replication,
+                                                           task.seed)
+        files = {"daily.parquet": _parquet(daily), "cohorts.parquet": _parquet(cohorts),
+                 "members.parquet": _parquet(members)}
         return Outcome(task, files, summary, time.perf_counter() - start, worker=worker_state())
     except Exception as e:  # recorded with the run, reported at the end of the sweep
         return Outcome(task, seconds=time.perf_counter() - start, error=f"{type(e).__name__}: {e}",

@@ -27,7 +27,7 @@ from ..engine.rules import Behavior
 from ..engine.traits import TRAITS, Dist, check_range
 from ..strategies import REGISTRY
 from .errors import InputError
-from .limits import check_scenario
+from .limits import check_members, check_scenario, no_members
 from .yamlfile import line_of, read_yaml, set_dotted
 
 
@@ -189,9 +189,13 @@ def parse_scenario(data: dict, source: str = "<scenario>", lines: dict | None = 
 
 
 def load_scenario(path: str | Path, overrides: typing.Sequence[str] = ()) -> Scenario:
-    """Read and validate a scenario file; ``overrides`` are ``dotted.key=value`` strings."""
+    """Read and validate a scenario file; ``overrides`` are ``dotted.key=value`` strings.
+
+    A scenario that can never have a member is refused (``limits.check_members``), naming
+    the override that took the file's members away, if one did."""
     data, lines = read_yaml(path)
-    parse_scenario(data, str(path), lines)  # errors in the file itself come first
+    written = parse_scenario(data, str(path), lines)  # errors in the file itself come first
+    recruiting = []  # the overrides that touch recruitment, in order
     for item in overrides:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
@@ -204,7 +208,13 @@ def load_scenario(path: str | Path, overrides: typing.Sequence[str] = ()) -> Sce
             parse_scenario(data, str(path))
         except InputError as err:
             raise InputError(str(path), f"--set {key.strip()}", f"{err.field}: {err.message}") from None
+        if key.strip().split(".")[0] == "recruitment":
+            recruiting.append(key.strip())
     scenario = parse_scenario(data, str(path), lines)
+    if no_members(scenario.recruitment):  # blame the override if the file alone had members
+        blame = recruiting and no_members(written.recruitment) is None
+        check_members(scenario, str(path), f"--set {recruiting[-1]}" if blame else "recruitment",
+                      None if blame else lines.get(("recruitment",)))
     check_scenario(scenario, str(path))
     return scenario
 

@@ -114,21 +114,21 @@ class RunStore:
             return None
         return record if isinstance(record, dict) and "error" in record else None
 
-    def load(self, task: RunTask) -> tuple[pd.DataFrame, pd.DataFrame, dict] | None:
-        """(daily, cohorts, KPIs) of a stored run that passes its checks, or None."""
+    def load(self, task: RunTask) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict] | None:
+        """(daily, cohorts, members, KPIs) of a stored run that passes its checks, or None."""
         record = self.check(task)[0]
         if record is None:
             return None
         folder = self._folder(task)
-        return pd.read_parquet(folder / "daily.parquet"), pd.read_parquet(folder / "cohorts.parquet"), \
-            record["summary"]
+        daily, cohorts, members = (pd.read_parquet(folder / name) for name in FILES)
+        return daily, cohorts, members, record["summary"]
 
     def owned(self, path: Path) -> bool:
         """Whether a path under runs/ is one groupsim writes (a run, its failure, a half-written run)."""
         return bool(RUN_NAME.fullmatch(path.name))
 
 
-FILES = ("daily.parquet", "cohorts.parquet")
+FILES = ("daily.parquet", "cohorts.parquet", "members.parquet")
 RUN_NAME = re.compile(r"\.?(\.tmp-)?[0-9a-f]{16}-s\d+-r\d+(\.failed\.json(\.\d+\.tmp)?|-[0-9a-f]{8})?")
 
 
@@ -138,9 +138,10 @@ def _checksum(record: dict) -> str:
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 
-def gather(plan: Plan, store: RunStore) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """(daily, cohorts, summary, failures) of the plan's stored runs, in plan order."""
-    dailies, cohorts, summaries, failures = [], [], [], []
+def gather(plan: Plan, store: RunStore) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame,
+                                                 pd.DataFrame]:
+    """(daily, cohorts, members, summary, failures) of the plan's stored runs, in plan order."""
+    dailies, cohorts, members, summaries, failures = [], [], [], [], []
     for task in plan.tasks():
         keys = {"scenario": task.scenario, "point": task.point, "replication": task.replication}
         stored = store.load(task)
@@ -148,12 +149,13 @@ def gather(plan: Plan, store: RunStore) -> tuple[pd.DataFrame, pd.DataFrame, pd.
             failed = store.failure(task) or {"error": "not run"}
             failures.append({**keys, "seed": task.seed, "error": failed["error"]})
             continue
-        d, c, s = stored
+        d, c, m, s = stored
         dailies.append(d.assign(**keys))
         cohorts.append(c.assign(**keys))
+        members.append(m.assign(**keys))
         summaries.append({**keys, "seed": task.seed, **plan.values_at(task.scenario, task.point), **s})
     summary = pd.DataFrame(summaries) if summaries else pd.DataFrame(columns=KEYS + ["seed"])
-    return (keys_first(dailies), keys_first(cohorts), summary,
+    return (keys_first(dailies), keys_first(cohorts), keys_first(members), summary,
             pd.DataFrame(failures, columns=KEYS + ["seed", "error"]))
 
 

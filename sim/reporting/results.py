@@ -22,7 +22,7 @@ from ..experiments.plan import value_text
 from .charts import all_charts, save_charts
 from .report import write_report
 
-TABLES = ("daily.parquet", "cohorts.parquet", "summary.csv", "manifest.json")
+TABLES = ("daily.parquet", "cohorts.parquet", "summary.csv", "manifest.json")  # members.parquet: on first use
 
 
 @dataclass
@@ -115,6 +115,16 @@ class Results:
         charts.mkdir(exist_ok=True)
         figures = self.plot(charts)
         return write_report(self, out, {name: charts / f"{name}.png" for name in figures})
+
+    @property
+    def members(self) -> pd.DataFrame:
+        """One row per scenario, point, replication and person (``sim.engine.recorder``),
+        read from the folder when first asked for: it can be the largest table."""
+        if "members" not in self._cache:
+            if self.folder is None or not (self.folder / "members.parquet").is_file():
+                raise InputError(str(self.folder), "", "this results folder has no members.parquet; run it again")
+            self._cache["members"] = pd.read_parquet(self.folder / "members.parquet")
+        return self._cache["members"]
 
     @classmethod
     def load(cls, out: str | Path) -> "Results":
