@@ -1,1 +1,1 @@
-"""Analysis on data frames: KPIs, cohort retention, paired statistics (usable on your own data)."""
+"""Analysis on data frames: KPIs, cohort retention, group lifetimes, paired statistics (usable on your own data)."""

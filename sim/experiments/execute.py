@@ -55,7 +55,7 @@ LOCK = ".groupsim.lock"
 OWN_FILES = ("daily.parquet", "cohorts.parquet", "members.parquet", "summary.csv", "manifest.json", "log.json", "failures.csv",
              "report.html", "checksums.json")
 CHECKED = ("daily.parquet", "cohorts.parquet", "members.parquet", "summary.csv", "manifest.json")
-CHARTS = ("retention", "activity", "uplift", "cost", "heatmap")  # and sweep_<parameter>
+CHARTS = ("retention", "activity", "uplift", "cost", "heatmap", "lifetimes")  # and sweep_<parameter>
 
 
 def execute_plan(plan: Plan, out: str | Path, executor: str = "local", workers: int | None = None,

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..analysis.kpis import Kpi
+from ..analysis.lifetimes import group_lifetimes
 from ..analysis.paired import ranking, uplift_table
 from ..analysis.stats import mean_ci
 from ..experiments.errors import InputError
@@ -75,7 +76,8 @@ class Results:
         if point == 0:
             return f"{scenario} (as written)"
         values = self.manifest["points"][point]
-        return f"{scenario} [" + ", ".join(f"{p.rsplit('.', 1)[-1]}={_value(value_text(values[p]))}" for p in self.params) + "]"
+        names = short_names(self.params)
+        return f"{scenario} [" + ", ".join(f"{names[p]}={_value(value_text(values[p]))}" for p in self.params) + "]"
 
     # -- what the runs say --------------------------------------------------------------
     def kpi_table(self) -> pd.DataFrame:
@@ -100,6 +102,17 @@ class Results:
         if ("ranking", kpi) not in self._cache:
             self._cache["ranking", kpi] = ranking(self.summary, self.arms, kpi, self.catalog)
         return self._cache["ranking", kpi]
+
+    @property
+    def days(self) -> int:
+        """Days the runs lasted (the longest, when scenarios differ)."""
+        return int(self.daily["day"].max()) + 1 if len(self.daily) else 0
+
+    def lifetimes(self) -> pd.DataFrame:
+        """Every group's lifetime and first week (see ``sim.analysis.lifetimes``)."""
+        if "lifetimes" not in self._cache:
+            self._cache["lifetimes"] = group_lifetimes(self.daily)
+        return self._cache["lifetimes"]
 
     def plot(self, folder: str | Path | None = None) -> dict:
         """Every chart as {name: Figure}; saved as PNGs when a folder is given."""
@@ -140,6 +153,21 @@ class Results:
         log = json.loads((out / "log.json").read_text()) if (out / "log.json").is_file() else {}
         return cls(manifest, pd.read_parquet(out / "daily.parquet"), pd.read_parquet(out / "cohorts.parquet"),
                    pd.read_csv(out / "summary.csv"), failures, log, out)
+
+
+def short_names(paths: list[str]) -> dict[str, str]:
+    """Each dotted path by its shortest ending that names it alone and is not a bare
+    list index: ``strategies.messaging.per_day`` is ``per_day``, ``members.activity.beta.1``
+    beside ``members.lapse.beta.1`` is ``activity.beta.1``."""
+    out = {}
+    for path in paths:
+        parts = path.split(".")
+        for k in range(1, len(parts) + 1):
+            name = ".".join(parts[-k:])
+            if not parts[-k].isdigit() and sum(p == name or p.endswith("." + name) for p in paths) == 1:
+                break
+        out[path] = name
+    return out
 
 
 def _value(v) -> str:

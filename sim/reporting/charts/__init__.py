@@ -1,11 +1,12 @@
 """Charts by topic (matplotlib's object interface), one colour per arm throughout:
-``retention``, ``activity``, ``uplift``, ``cost``, and for sweeps ``sweep_<parameter>``
-and ``heatmap``. Lines are means over replications, bands the middle 95% of
+``retention``, ``activity``, ``uplift``, ``cost``, for sweeps ``sweep_<parameter>``
+and ``heatmap``, and ``lifetimes`` when the folder holds enough groups. Lines are means over replications, bands the middle 95% of
 replications, error bars 95% confidence intervals of the mean."""
 from __future__ import annotations
 
 from .activity import activity_chart
 from .cost import cost_chart
+from .lifetimes import lifetime_chart
 from .retention import retention_chart
 from .style import literal_text, save as save_charts
 from .sweep import sweep_charts
@@ -23,5 +24,5 @@ def all_charts(results) -> dict:
 def _charts(results) -> dict:
     charts = {"retention": retention_chart(results), "activity": activity_chart(results),
               "uplift": uplift_chart(results) if len(results.arms) > 1 else None,
-              "cost": cost_chart(results), **sweep_charts(results)}
+              "cost": cost_chart(results), **sweep_charts(results), "lifetimes": lifetime_chart(results)}
     return {k: v for k, v in charts.items() if v is not None}
