@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from .choices import trait_choice
-from .traits import TRAITS, TraitDraws, draw_segments
+from .traits import TRAITS, TraitDraws, draw_segments, stored
 
 SOURCE_RECRUITMENT = 0
 
@@ -78,7 +78,8 @@ class Recruiting:
                 if choice.rare:
                     values[choice.gate_column] = m.rules.gate(choice.name, odds)
             else:
-                values[trait] = v.astype(np.float32)
+                column, kept = stored(trait, v)
+                values[column] = kept
         trust = m.spec.behavior.trust
         m.members.add(len(uids), uid=uids, person=uids, group=gids, segment=seg, source=source, joined=t,
                       trust=trust.initial if trust.enabled else 0.0, **values)

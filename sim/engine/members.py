@@ -9,7 +9,7 @@ and each extra membership is a row of its own.
 ``person`` (her first ``uid``), ``segment``, ``source``, the traits drawn at arrival
 (stored as odds p/(1-p) where they give a choice's base odds, ``<choice>_odds``, with the
 gates of the rare draws in ``<choice>_gate``: ``sim.engine.choices``; plain values
-otherwise: ``tolerance``, ``social``, ``verbosity``), ``trust`` (what she saw in any of
+otherwise: ``tolerance``, ``social``; ``verbosity`` as ``message_ln_q``), ``trust`` (what she saw in any of
 her groups), ``fatigue`` (the notifications of all her groups add up) and ``purchases``
 (she orders at most once a day, whichever group pushed). **Per membership**: ``uid``
 (the key of its random draws: her person id in her first group, a hash of person and
@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .choices import CHOICES, trait_choice
-from .traits import TRAITS
+from .traits import STORED_AS, TRAITS
 
 ABSENT = -1  # day columns are int16: scenarios last at most 3650 days
 ARCHIVED = ("uid", "person", "group", "segment", "source", "joined", "left", "first_lapsed", "purchases", "messages")
@@ -64,16 +64,21 @@ MEMBERSHIP_COLUMNS = ("uid", "group", "joined", "left", "lapsed_day", "first_lap
                       "messages", "talk", "talk_day")  # every other column is the person's
 
 
-def base_columns() -> dict[str, tuple[type, object]]:
+def base_columns(traits: set[str] | None = None) -> dict[str, tuple[type, object]]:
     """The engine's columns: state, then each declared choice's odds p/(1-p) of its trait
     and gate byte (``sim.engine.draws.gate``; 255 lets every draw through to the exact
-    test), then the traits that are plain values (tolerance, social)."""
+    test), then the traits that are plain values (tolerance, social). ``traits``: those
+    some switched-on rule reads (None: all); the others get no column (at 10^6 members a
+    float column is 4 MB)."""
     cols = dict(STATE_COLUMNS)
-    choices = [c for c in CHOICES.values() if c.trait is not None]
+    used = (lambda t: True) if traits is None else (lambda t: t in traits)
+    choices = [c for c in CHOICES.values() if c.trait is not None and used(c.trait)]
     cols.update({c.odds_column: (np.float32, 0.0) for c in choices})
     cols.update({c.gate_column: (np.uint8, 255) for c in choices if c.rare})
     by_trait = trait_choice()
-    cols.update({t: (np.float32, 1.0 if t == "social" else 0.0) for t in TRAITS if t not in by_trait})
+    plain = [t for t in TRAITS if t not in by_trait and used(t)]
+    cols.update({t: (np.float32, 1.0 if t == "social" else 0.0) for t in plain if t not in STORED_AS})
+    cols.update({STORED_AS[t][0]: (np.float32, STORED_AS[t][2]) for t in plain if t in STORED_AS})
     return cols
 
 
@@ -87,18 +92,19 @@ class Column:
 
 
 class Members:
-    def __init__(self, capacity: int = 1024):
+    def __init__(self, capacity: int = 1024, traits: set[str] | None = None):
         self.n = 0                      # rows in use
         self.departed_rows = 0          # rows of members who left, not yet archived
         self._spec: dict[str, tuple[type, object]] = {}
         self._cols: dict[str, np.ndarray] = {}
         self._capacity = max(16, capacity)
-        for name, (dtype, fill) in base_columns().items():
+        for name, (dtype, fill) in base_columns(traits).items():
             self.add_column(name, dtype, fill)
         self.archive: dict[str, list[np.ndarray]] = {c: [] for c in ARCHIVED}
         self.row_counts = np.zeros(0, np.int64)  # rows per group (present or not yet archived)
         self._ordered = True
         self.several = False  # some person has more than one membership (see ``persons``)
+        self.moves = 0  # times rows changed place (a sort or a compaction): row indices kept elsewhere go stale
         self._persons: tuple | None = None
 
     # -- columns -------------------------------------------------------------
@@ -182,6 +188,7 @@ class Members:
                 col = self._cols[name]
                 col[: self.n] = col[: self.n][idx]
             self._ordered = True
+            self.moves += 1
             self._count_rows()
         if len(self.row_counts) < n_groups:
             self.row_counts = np.concatenate([self.row_counts, np.zeros(n_groups - len(self.row_counts), np.int64)])
@@ -189,6 +196,11 @@ class Members:
     def per_member(self, per_group: np.ndarray, dtype=np.float32) -> np.ndarray:
         """Each row's value of a per-group array (rows must be ordered: see ``order``)."""
         return np.repeat(np.asarray(per_group, dtype=dtype), self.row_counts)
+
+    def group_runs(self, rows: np.ndarray) -> np.ndarray:
+        """How many of the sorted ``rows`` fall in each group (rows are ordered by group)."""
+        ends = np.cumsum(self.row_counts)
+        return np.diff(np.searchsorted(rows, ends), prepend=0)
 
     def count_by_group(self, mask: np.ndarray) -> np.ndarray:
         """Rows where ``mask`` is true, per group."""
@@ -240,6 +252,7 @@ class Members:
             col = self._cols[name]
             col[: len(kept)] = col[kept]
         self.n = len(kept)
+        self.moves += 1
         self.departed_rows = 0
         self._count_rows()
         if self.several:  # someone may be back to one group

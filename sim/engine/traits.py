@@ -154,6 +154,20 @@ for _trait in (
     declare_trait(_trait)
 BUILT_IN_TRAITS = tuple(TRAITS)
 
+# Plain-value traits stored as the member rules use them: (column, transform, value of a
+# member whose trait was not drawn). Verbosity v is kept as ln(1 - 1/v), the log of the
+# geometric ratio of extra messages (``sim.engine.rules``), -inf at v <= 1: one message.
+STORED_AS = {"verbosity": ("message_ln_q", lambda v: np.log(1 - 1 / np.maximum(v, 1)), -np.inf)}
+
+
+def stored(trait: str, values: np.ndarray) -> tuple[str, np.ndarray]:
+    """(column, float32 values) a plain-value trait is kept in."""
+    column, transform, _ = STORED_AS.get(trait, (trait, None, 0.0))
+    if transform is not None:
+        with np.errstate(divide="ignore"):
+            values = transform(values)
+    return column, values.astype(np.float32)
+
 
 def check_range(trait: str, dist: "Distribution") -> None:
     """Probabilities need beta or a constant in [0, 1]; positives need gamma, lognormal or a constant >= 0."""
