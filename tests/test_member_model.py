@@ -122,27 +122,29 @@ def test_a_strategy_wakes_silent_members_and_switched_off_dormancy_it_cannot(see
 SIZES = (30, 500)
 
 
-def last_week_and_week_four(path, size, seed, extra=(), reps=20) -> tuple[np.ndarray, np.ndarray]:
-    """Per replication: share of present members posting a day over days 173-179 and 21-27,
-    one group of ``size`` without arrivals for 180 days."""
+def post_shares(path, size, seed, days, extra=(), reps=20) -> list:
+    """Per replication, the daily rows of one group of ``size`` without arrivals."""
     scenario = sim.load_scenario(path, [f"recruitment.initial_members={size}", "recruitment.arrivals_per_day=0",
-                                        "days=180", *extra])
-    late, early = [], []
+                                        f"days={days}", *extra])
+    out = []
     for r in range(reps):
         model = sim.CommunityModel(scenario, replication=r, seed=seed).run()
-        d = model.recorder.daily()
+        out.append(model.recorder.daily())
         model.release()
-        share = lambda a, b: d["member_posts"][a:b + 1].sum() / max(d["members"][a:b + 1].sum(), 1)  # noqa: E731
-        late.append(share(173, 179))
-        early.append(share(21, 27))
-    return np.array(late), np.array(early)
+    return out
+
+
+def share(daily, first: int, last: int) -> float:
+    """Share of present members posting a day over days first..last."""
+    d = daily[(daily["day"] >= first) & (daily["day"] <= last)]
+    return d["member_posts"].sum() / max(d["members"].sum(), 1)
 
 
 def effort_decides(size, seed, extra=()) -> tuple[bool, bool]:
-    """(well-run: still talking at day 180 in at least 80% of replications;
-    neglected: silent in the fourth week, on average)."""
-    well, _ = last_week_and_week_four(WELL, size, seed, extra)
-    _, neglected = last_week_and_week_four(DEAD, size, seed, extra)
+    """(well-run: still talking in the last week of 180 days in at least 80% of
+    replications; neglected: silent in the fourth week, on average)."""
+    well = np.array([share(d, 173, 179) for d in post_shares(WELL, size, seed, 180, extra)])
+    neglected = np.array([share(d, 21, 27) for d in post_shares(DEAD, size, seed, 28, extra)])
     return bool((well >= 0.01).mean() >= 0.8), bool(upper_bound(neglected) < 0.01)
 
 

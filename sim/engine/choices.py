@@ -12,9 +12,11 @@ Declaring a ``Choice`` is all it takes to add one:
 - its **draws** come from its own stream, purpose ``<choice>``: a member's luck for it
   depends only on (seed, replication, choice, day, member), whatever else is declared;
 - a **rare** choice (a few percent a day or less) is drawn through first-stage gates:
-  its first-stage byte is byte ``byte`` of the daily word of purpose ``word``. The four
-  original rare choices share the word ``rare`` (one hash a day for four); any other
-  choice has a word of its own (``rare.<choice>``), so there is no limit on how many;
+  its first-stage byte is byte ``byte`` of the daily word of purpose ``word``. Lapse,
+  mute, buy and wake share the word ``rare`` (one hash a day for four), leave takes the low
+  byte of the posting word (which posting's 23-bit uniform leaves free:
+  ``sim.engine.draws``); any other choice has a word of its own (``rare.<choice>``), so
+  there is no limit on how many;
 - strategies add log-odds to it with ``Day.add_group_term`` / ``Day.add_member_term``;
 - the **recorder** counts its choosers per (day, group) in the column ``count``, when given.
 
@@ -79,6 +81,10 @@ def declare(choice: Choice, trait: Trait | None = None) -> Choice:
         raise ValueError(f"choice '{choice.name}': byte is 0-3 (a word has four)")
     taken = next((c.name for c in CHOICES.values() if c.rare and (c.gate_word, c.byte) == (choice.gate_word,
                                                                                           choice.byte)), None)
+    common = next((c.name for c in CHOICES.values() if not c.rare and c.name == choice.gate_word), None)
+    if choice.rare and common and choice.byte != 0:
+        raise ValueError(f"choice '{choice.name}': only byte 0 of common choice '{common}''s word is free "
+                         "(its uniform uses the top 23 bits)")
     if choice.rare and taken:
         raise ValueError(f"choice '{choice.name}': byte {choice.byte} of word '{choice.gate_word}' is '{taken}''s: "
                          "choices sharing first-stage bytes would be correlated")
@@ -108,7 +114,7 @@ for _choice in (
     Choice("lapse", trait="lapse", group_term=True, word="rare", byte=0),
     Choice("mute", word="rare", byte=1),
     Choice("buy", trait="purchase", group_term=True, word="rare", byte=2),
-    Choice("leave", trait="leave", word="rare", byte=3),
-    Choice("wake", trait="wake", eligible="lapsed", count="woke"),  # a word of its own: rare.wake
+    Choice("leave", trait="leave", word="post", byte=0),  # the posting word's low byte (sim.engine.draws)
+    Choice("wake", trait="wake", group_term=False, word="rare", byte=3, eligible="lapsed", count="woke"),
 ):
     declare(_choice)

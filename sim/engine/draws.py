@@ -8,12 +8,14 @@ counter-based hash of ``sim.engine.streams``, keyed by (seed, replication, purpo
 a member's luck for a choice depends on nobody else and on no other choice.
 
 **Common choices** (posting) are tested on every row with a 23-bit uniform, in chunks
-that stay in cache (``Drawer.common``).
+that stay in cache (``Drawer.common``): the top 23 bits of the row's word of the day.
+Its low byte is left for one rare choice's first stage (``leave`` uses the posting
+word's: one hash a day fewer over every row); the words are then kept for the day.
 
 **Rare choices** (lapse, mute, buy, leave: a few percent a day or less) are tested on
 every row at a fraction of that cost (``Drawer.rare``). Their uniform has two stages,
 u = (b + v) / 256: b is one byte of a word hashed once a day (the choice's ``gate_word``
-and ``byte``, ``sim.engine.choices``: the four built-in ones share the word ``"rare"``,
+and ``byte``, ``sim.engine.choices``: lapse, mute, buy and wake share the word ``"rare"``,
 any other choice has its own), v a 23-bit uniform of the choice's own purpose. A row can say yes only if b < 256·p_i. Each choice has a bound K on the factor
 by which its group and member terms can raise the base odds: ``K_GROUP`` for the group
 term if its rules have one (else 1), e^(coefficient × known maximum) for member terms on bounded columns (trust), and
@@ -77,12 +79,17 @@ class Drawer:
         self.streams = streams
         self.scratch = Scratch()
         self._word_day: dict[str, tuple[int, int]] = {}  # word purpose -> (day, rows) hashed
+        self.shared_words = {c.gate_word for c in CHOICES.values() if c.rare}  # words rare choices read
 
     def common(self, purpose: str, t: int, uids: np.ndarray, odds: np.ndarray) -> np.ndarray:
         """Mask of rows saying yes, each row with its exact odds."""
-        return self._below(self.streams.key(purpose, t), uids, odds)
+        keep = None
+        if purpose in self.shared_words:  # a rare choice reads this word's low byte today
+            keep = self.scratch.get(f"word {purpose}", np.uint32, len(uids))
+            self._word_day[purpose] = (t, len(uids))
+        return self._below(self.streams.key(purpose, t), uids, odds, keep)
 
-    def _below(self, key: int, uids: np.ndarray, odds: np.ndarray) -> np.ndarray:
+    def _below(self, key: int, uids: np.ndarray, odds: np.ndarray, keep: np.ndarray | None = None) -> np.ndarray:
         sc, n = self.scratch, len(uids)
         drawn = np.empty(n, bool)
         words_buf, tmp, rest_buf = (sc.get(name, dt, min(n, CHUNK))
@@ -90,8 +97,12 @@ class Drawer:
         for start in range(0, n, CHUNK):
             stop = min(start + CHUNK, n)
             k = stop - start
-            words = hash_words(uids[start:stop], key, out=words_buf[:k], tmp=tmp[:k])
-            words >>= np.uint32(9)
+            if keep is None:
+                words = hash_words(uids[start:stop], key, out=words_buf[:k], tmp=tmp[:k])
+                words >>= np.uint32(9)
+            else:
+                raw = hash_words(uids[start:stop], key, out=keep[start:stop], tmp=tmp[:k])
+                words = np.right_shift(raw, np.uint32(9), out=words_buf[:k])
             words |= np.uint32(0x3F800000)  # float32 bits of 1 + u, u in [0, 1)
             one_plus_u = words.view(np.float32)
             rest = rest_buf[:k]

@@ -384,8 +384,10 @@ class Rules:
         if not c.enabled:
             return
         # the fewest messages that make OWN_MIN of a group's talk
-        least = OWN_MIN * (g.liveliness + c.floor) * np.maximum(g.size, 1) / (1 - c.memory)
-        tracked = np.flatnonzero(count >= np.repeat(least[: len(runs)].astype(np.float32), runs))
+        least = (OWN_MIN * (g.liveliness + c.floor) * np.maximum(g.size, 1) / (1 - c.memory))[: len(runs)]
+        tracked = np.flatnonzero(count >= least.min()) if len(least) else np.zeros(0, np.int64)
+        if len(tracked):  # few posters reach it in big groups: test the rest exactly
+            tracked = tracked[count[tracked] >= least[m.group[rows[tracked]]]]
         if len(tracked):
             rows, last = rows[tracked], m.talk_day[rows[tracked]]
             share = (1 - c.memory) * count[tracked] / np.maximum(g.size[m.group[rows]], 1)
