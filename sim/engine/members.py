@@ -57,7 +57,7 @@ STATE_COLUMNS: dict[str, tuple[type, object]] = {
     "fatigue": (np.float32, 0.0),   # accumulated annoyance, in messages over tolerance
     "purchases": (np.uint16, 0),    # orders placed so far
     "messages": (np.uint32, 0),     # messages written in this group so far
-    "talk": (np.float32, 0.0),      # her share of the group's liveliness on talk_day (rules._own_talk)
+    "talk": (np.float32, 0.0),      # her share of the group's liveliness on talk_day (sim.engine.talk)
     "talk_day": (np.int16, ABSENT),  # the last day she posted here
 }
 MEMBERSHIP_COLUMNS = ("uid", "group", "joined", "left", "lapsed_day", "first_lapsed", "last_active", "muted",
