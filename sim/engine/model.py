@@ -123,12 +123,12 @@ class CommunityModel(mesa.Model):
         for rows, target, move in self._enrolments:
             keep = m.present[rows] & (m.group[rows] != target)
             rows, target = rows[keep], target[keep]
-            member_of = set(zip(m.person[m.present].tolist(), m.group[m.present].tolist()))
-            fresh = np.array([(p, gid) not in member_of for p, gid in zip(m.person[rows].tolist(), target.tolist())],
-                             bool)
-            rows, target = rows[fresh], target[fresh]
-            _, first = np.unique(np.stack([m.person[rows], target]), axis=1, return_index=True)
-            rows, target = rows[np.sort(first)], target[np.sort(first)]  # once per (person, group)
+            present = m.present
+            wanted = _membership(m.person[rows], target)
+            fresh = ~np.isin(wanted, _membership(m.person[present], m.group[present]))  # not there already
+            _, first = np.unique(wanted[fresh], return_index=True)
+            once = np.flatnonzero(fresh)[np.sort(first)]  # once per (person, group), in the order asked
+            rows, target = rows[once], target[once]
             seats = np.maximum(g.capacity - g.size, 0)
             rank = np.zeros(len(target), np.int64)  # place in the queue of its group
             for gid in np.unique(target):
@@ -183,3 +183,8 @@ class CommunityModel(mesa.Model):
             self.step()
         self.running = False
         return self
+
+
+def _membership(persons: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """One int64 per (person, group) pair, to compare memberships as whole arrays."""
+    return (persons.astype(np.int64) << 32) | groups.astype(np.int64)
