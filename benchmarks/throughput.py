@@ -8,7 +8,12 @@ groups). Only ``run()`` is timed; construction is reported separately. Each repe
 a configuration runs in a fresh subprocess, which reports its timings and its peak RSS
 (``ru_maxrss``: one model's, with the imports) as JSON. Prints a table and writes benchmarks/out/throughput.json.
 
-    python benchmarks/throughput.py            # full (about 2 minutes on 2 cores)
+At 10^6 members each repeat is followed by one run of the yardstick (a bare numpy loop,
+``../shared/bench/yardstick.py`` or ``--yardstick PATH``) in its own process, so engine and
+yardstick see the same machine load; the ratio quoted is the median engine rate over the
+median yardstick rate of those interleaved runs.
+
+    python benchmarks/throughput.py            # full (about 4 minutes on 2 cores)
     python benchmarks/throughput.py --quick    # smoke run (about 20 seconds)
 """
 from __future__ import annotations
@@ -17,6 +22,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import resource
 import statistics
 import subprocess
@@ -28,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = {"minimal": ROOT / "benchmarks" / "minimal.yaml", "baseline": ROOT / "scenarios" / "baseline.yaml"}
 DAYS = 90
 REF_BUDGET_S = 120.0  # run the reference at 10^5 only if its estimated time is below this
+YARDSTICK = ROOT.parent / "shared" / "bench" / "yardstick.py"
 
 
 def peak_rss_mb() -> float:
@@ -56,21 +63,39 @@ def one(cfg: dict) -> dict:
             "rss_start_mb": rss_start, "peak_rss_mb": peak_rss_mb()}
 
 
-def spawn(cfg: dict) -> dict:
-    """Each repeat in a fresh process, so its peak RSS is one model's alone."""
-    runs = []
+def yardstick(path: Path | None, n: int) -> float | None:
+    """One run of the yardstick at ``n`` members: present member-days per second."""
+    if path is None:
+        return None
+    out = subprocess.run([sys.executable, str(path), "--n", str(n), "--days", str(DAYS), "--repeats", "1"],
+                         capture_output=True, text=True)
+    found = re.search(r"median ([\d.,]+) M", out.stdout)
+    if out.returncode or not found:
+        raise SystemExit(f"yardstick {path} failed:\n{out.stdout}{out.stderr}")
+    return float(found.group(1).replace(",", "")) * 1e6
+
+
+def spawn(cfg: dict, yard: Path | None = None) -> dict:
+    """Each repeat in a fresh process, so its peak RSS is one model's alone; with ``yard``,
+    each followed by a yardstick run."""
+    runs, yards = [], []
     for r in range(cfg["repeats"]):
         out = subprocess.run([sys.executable, __file__, "--one", json.dumps({**cfg, "replication": r})],
                              capture_output=True, text=True, cwd=ROOT)
         if out.returncode:
             raise SystemExit(f"configuration {cfg} failed:\n{out.stderr}")
         runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+        if yard is not None:
+            yards.append(yardstick(yard, cfg["n"]))
     res = {**cfg, **{k: [run[k] for run in runs] for k in ("build_s", "run_s", "member_days")},
            "rss_start_mb": max(run["rss_start_mb"] for run in runs),
            "peak_rss_mb": max(run["peak_rss_mb"] for run in runs)}
     rates = [md / s for md, s in zip(res["member_days"], res["run_s"])]
     res.update(rate_median=statistics.median(rates), rate_min=min(rates), rate_max=max(rates),
                run_median_s=statistics.median(res["run_s"]), build_median_s=statistics.median(res["build_s"]))
+    if yards:
+        res.update(yardstick=yards, yardstick_median=statistics.median(yards),
+                   yardstick_ratio=res["rate_median"] / statistics.median(yards))
     return res
 
 
@@ -100,13 +125,15 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="smoke run: 10^4 and 10^5 members, one repeat")
     ap.add_argument("--out", type=Path, default=None, help="JSON output (default benchmarks/out/throughput[-quick].json)")
+    ap.add_argument("--yardstick", type=Path, default=YARDSTICK if YARDSTICK.exists() else None,
+                    help="yardstick script run after each repeat at 10^6 members (default %(default)s)")
     ap.add_argument("--one", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.one:
         print(json.dumps(one(json.loads(args.one))))
         return
 
-    sizes = {10_000: 1, 100_000: 1} if args.quick else {10_000: 5, 100_000: 3, 1_000_000: 3}
+    sizes = {10_000: 1, 100_000: 1} if args.quick else {10_000: 5, 100_000: 3, 1_000_000: 5}
     info = machine()
     print("machine: {cpus} cpus ({cpu}), python {python}, numpy {numpy}, mesa {mesa}; load avg at start "
           "{load_avg_start[0]:.2f}".format(**info))
@@ -116,7 +143,8 @@ def main(argv=None) -> None:
     results = []
     for name in SCENARIOS:
         for n, repeats in sizes.items():
-            results.append(spawn({"scenario": name, "engine": "vectorised", "n": n, "days": DAYS, "repeats": repeats}))
+            results.append(spawn({"scenario": name, "engine": "vectorised", "n": n, "days": DAYS, "repeats": repeats},
+                                 args.yardstick if n == 1_000_000 else None))
             print(row(results[-1]), flush=True)
 
     ref_repeats = 1 if args.quick else 3
@@ -143,6 +171,11 @@ def main(argv=None) -> None:
         print(f"speed ratio vectorised / per-agent, minimal scenario, {r['n']:,} members: {ratios[r['n']]:.0f}x "
               f"({vec['rate_median'] / 1e6:.3f} vs {r['rate_median'] / 1e6:.4f} M member-days/s of run()); "
               f"{total:.0f}x counting construction")
+    for r in results:
+        if "yardstick_ratio" in r:
+            print(f"{r['scenario']} at {r['n']:,} members: {r['rate_median'] / 1e6:.1f} M member-days/s against the "
+                  f"yardstick's {r['yardstick_median'] / 1e6:.1f} M (interleaved runs, medians): "
+                  f"{r['yardstick_ratio']:.2f}x the yardstick")
     for note in notes:
         print(note)
 

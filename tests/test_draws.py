@@ -7,7 +7,7 @@ from hypothesis import given, settings, strategies as st
 from scipy import stats
 
 from sim.engine.choices import CHOICES, Choice, declare, undeclare
-from sim.engine.draws import Drawer, bounds, gate
+from sim.engine.draws import Drawer, Scratch, bounds, gate
 from sim.engine.members import Members
 from sim.engine.streams import Streams, hash_uniform
 
@@ -141,3 +141,13 @@ def test_declaring_choices_changes_no_other_choice_draws(extra_choices):
     for name in EXTRA:
         declare(Choice(name, base=0.03))
     assert all(np.array_equal(with_extra[c], alone[c]) for c in RARE)
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(0, 300_000), share=st.floats(0, 0.3), seed=st.integers(0, 2**32 - 1))
+def test_true_rows_are_the_rows_of_the_mask(n, share, seed):
+    """The padded search (4-10% of rows true) and the plain one give the same rows."""
+    mask = np.random.default_rng(seed).random(n) < share
+    scratch = Scratch()
+    assert np.array_equal(scratch.true_rows(mask), np.flatnonzero(mask))
+    assert np.array_equal(scratch.true_rows(mask), np.flatnonzero(mask))  # the reused buffer too

@@ -224,11 +224,17 @@ class Members:
     def _grow(self, need: int) -> None:
         cap = self._capacity
         while cap < need:
-            cap *= 2
+            cap += cap // 2
+        self._resize(cap)
+
+    def _resize(self, cap: int) -> None:
+        """Columns of ``cap`` rows, the rows in use kept; one column at a time, so the
+        extra memory while it runs is one column's."""
         for name, (dtype, fill) in self._spec.items():
-            bigger = np.full(cap, fill, dtype=dtype)
-            bigger[: self.n] = self._cols[name][: self.n]
-            self._cols[name] = bigger
+            new = np.empty(cap, dtype=dtype)
+            new[: self.n] = self._cols[name][: self.n]
+            new[self.n:] = fill
+            self._cols[name] = new
         self._capacity = cap
 
     def mark_left(self, rows: np.ndarray, day: int) -> None:
@@ -252,6 +258,8 @@ class Members:
             col = self._cols[name]
             col[: len(kept)] = col[kept]
         self.n = len(kept)
+        if self._capacity > self.n + self.n // 4 + 1024:  # give the departed rows' memory back
+            self._resize(self.n + self.n // 8 + 16)
         self.moves += 1
         self.departed_rows = 0
         self._count_rows()

@@ -37,7 +37,7 @@ FLAGS = ("member_posts", "active", "seen", "lapsed", "muted")
 class Recorder:
     def __init__(self, model):
         self.model = model
-        self.rows: list[dict[str, np.ndarray]] = []
+        self.log = ColumnLog(rows_per_group=model.spec.days)
         self.categories: list[str] = list(model.cost_categories)  # declared; any other as first booked
         self.counted = [c for c in CHOICES.values() if c.count]
         self.money = {"gmv"} | {o.name for o in model.outputs.values() if o.kind == "amount"}
@@ -45,11 +45,12 @@ class Recorder:
     def record(self, day, joined: np.ndarray, left: np.ndarray, lost: int) -> dict[str, np.ndarray]:
         m, g = self.model.members, self.model.groups
         n_groups = g.count
-        lapsed, muted = m.lapsed_day >= 0, m.muted.copy()
+        nobody = day.present[:0]  # a state no row is in: counted as zeros without a pass
+        lapsed = m.lapsed_day >= 0 if m.n and m.lapsed_day.max() >= 0 else nobody
+        muted = m.muted.copy() if m.muted.any() else nobody
         if m.departed_rows:
-            here = day.present
-            lapsed &= here
-            muted &= here
+            lapsed &= day.present[: len(lapsed)]
+            muted &= day.present[: len(muted)]
         states = (day.posted, day.active, day.seen, lapsed, muted)
         row = {"day": np.full(n_groups, day.t, np.int32), "group": np.arange(n_groups, dtype=np.int32),
                "group_age": (day.t - g.opened).astype(np.int32), "members": g.size.copy(),
@@ -84,17 +85,13 @@ class Recorder:
         for cat in self.categories:
             row[f"spend_{cat}"] = np.broadcast_to(day.ledger.get(cat, 0.0), (n_groups,)).astype(float)
         row["spend"] = sum((row[f"spend_{c}"] for c in self.categories), np.zeros(n_groups))
-        self.rows.append({k: _compact(v, k in self.money or k.startswith("spend")) for k, v in row.items()})
+        self.log.append({k: (v, _dtype(v, k in self.money or k.startswith("spend"))) for k, v in row.items()})
         return row
 
     def daily(self) -> pd.DataFrame:
-        cols = list(self.rows[-1]) if self.rows else []
-        cols = [c for c in cols if not c.startswith("spend")] + ["spend"] * bool(cols) + \
-               [f"spend_{c}" for c in self.categories]
-        data = {}
-        for c in cols:  # a category booked late is 0 on the days before
-            data[c] = np.concatenate([r[c] if c in r else np.zeros(len(r["day"])) for r in self.rows])
-        return pd.DataFrame(data, copy=False)  # columns in order already: no second copy
+        cols = [c for c in self.log.names if not c.startswith("spend")]
+        cols += ["spend"] * bool(cols) + [f"spend_{c}" for c in self.categories]
+        return pd.DataFrame({c: self.log.column(c) for c in cols}, copy=False)  # in order: no second copy
 
     def memberships(self) -> pd.DataFrame:
         """One row per membership ever (see the module docstring)."""
@@ -131,10 +128,44 @@ def _sized(per_group: np.ndarray, n_groups: int) -> np.ndarray:
     return out
 
 
-def _compact(values: np.ndarray, money: bool) -> np.ndarray:
+def _dtype(values: np.ndarray, money: bool):
     """Counts as int32 and messages as float32 keep a long run's records small; money stays float64."""
-    if money:
-        return np.asarray(values, np.float64)
-    if np.asarray(values).dtype.kind == "f":
-        return np.asarray(values, np.float32)
-    return np.asarray(values, np.int32)
+    return np.float64 if money else np.float32 if np.asarray(values).dtype.kind == "f" else np.int32
+
+
+class ColumnLog:
+    """Rows of equal length appended day after day into one growing buffer per column.
+
+    A year of days times thousands of groups kept as small arrays, one per day and column,
+    scatters long-lived blocks through the heap between a day's large work arrays, and
+    the process keeps growing; one buffer per column (doubled when full) does not, and
+    reading a column is a slice. A column first seen late is zero on the earlier rows."""
+
+    def __init__(self, rows_per_group: int = 1):
+        self.n, self._capacity, self._per_group = 0, 0, max(rows_per_group, 1)
+        self._cols: dict[str, np.ndarray] = {}
+        self.names: list[str] = []  # the columns of the last row, in its order
+
+    def append(self, row: dict[str, tuple[np.ndarray, type]]) -> None:
+        k = len(next(iter(row.values()))[0]) if row else 0
+        if self.n + k > self._capacity:  # first sized for the run's days at today's groups
+            self._capacity = max(self._capacity, k * self._per_group * 9 // 8 + k, 1)  # room for new groups
+            while self.n + k > self._capacity:
+                self._capacity *= 2
+            for name, col in self._cols.items():
+                bigger = np.zeros(self._capacity, col.dtype)
+                bigger[: self.n] = col[: self.n]
+                self._cols[name] = bigger
+        for name, (values, dtype) in row.items():
+            if name not in self._cols:
+                self._cols[name] = np.zeros(self._capacity, dtype)
+            if values.any():  # the buffer is zeros already, and its untouched pages cost nothing
+                self._cols[name][self.n: self.n + k] = values
+        self.n += k
+        self.names = list(row)
+
+    def column(self, name: str) -> np.ndarray:
+        """The rows so far, read-only (a view: later rows go past its end)."""
+        view = self._cols[name][: self.n]
+        view.flags.writeable = False
+        return view

@@ -35,7 +35,6 @@ from .streams import hash_uniform
 from .talk import Talk
 from .traits import TRAITS
 
-
 # Every number is finite and in a range a real programme could need: a coefficient of
 # 20 log-odds already turns a 1-in-a-billion chance into a near certainty.
 LOGIT_MAX = 20.0
@@ -268,7 +267,8 @@ class Rules:
                                   social * m.per_member(c.post * live), sparse=post_own)
         posted &= seen
         day.posted = posted
-        self.talk.write(day, np.flatnonzero(posted))
+        day.posts_by_group = m.group_runs(posters := self.draws.scratch.true_rows(posted))  # sorted: runs
+        self.talk.write(day, posters, day.posts_by_group)
 
         # 3. lapse, and wake
         if b.lapse.enabled:
@@ -318,7 +318,6 @@ class Rules:
             day.chosen[choice.name] = self._generic(choice, day, engaged, zeros)
 
         # 7. update: active = posted, or looked at a group that had any message today
-        day.posts_by_group = m.count_by_group(posted)
         talk = (day.all_msgs > 0) | (day.posts_by_group > 0)
         active = seen & m.per_member(talk, bool) if not talk.all() else seen  # posted ⊆ seen
         m.mark_active(active, t)

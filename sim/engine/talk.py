@@ -60,10 +60,10 @@ class Talk:
         self._tracked = (m.moves, rows)
         return rows if len(rows) else None
 
-    def write(self, day, rows: np.ndarray) -> None:
+    def write(self, day, rows: np.ndarray, runs: np.ndarray) -> None:
         """Messages of today's posters: 1 + a geometric count with mean ``verbosity`` − 1
         (one uniform each, by inversion), capped at ``MESSAGES_MAX``; per group in
-        ``day.member_msgs``. Then each poster's share of her group's liveliness
+        ``day.member_msgs`` (``runs``: posters per group, the sorted ``rows`` in runs). Then each poster's share of her group's liveliness
         (``own_gap``)."""
         m, t, g = day.members, day.t, day.groups
         u = hash_uniform(m.uid[rows], self.streams.key("messages", t))
@@ -74,7 +74,6 @@ class Talk:
         extra += np.float32(1)
         count = extra.astype(np.uint32)
         m.messages[rows] += count
-        runs = m.group_runs(rows)  # rows are sorted, so each group's posters are a run
         day.member_msgs = np.zeros(g.count)
         if len(rows):
             starts = np.cumsum(runs) - runs

@@ -203,6 +203,9 @@ class TraitDraws:
         else:
             needed = np.unique(blocks)
         values = np.concatenate([self._block(trait, dist, int(b)) for b in needed])
+        first = int(uids[0]) - int(needed[0]) * BLOCK
+        if int(uids[-1]) - int(uids[0]) == len(uids) - 1 and (np.diff(uids) == 1).all():
+            return values[first: first + len(uids)]  # consecutive uids (initial members): a slice
         return values[np.searchsorted(needed, blocks) * BLOCK + uids % BLOCK]
 
     def _block(self, trait: str, dist: Distribution, block: int) -> np.ndarray:
