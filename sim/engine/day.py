@@ -11,7 +11,9 @@ pushes (``OPERATOR``), and any account a strategy declares as a ``Channel`` (a s
 alt account, a seeded account). ``send`` adds messages and their reach-weighted count (reach:
 the share of members who read a message at that hour, relative to the evening peak).
 Members read value and ads (``sim.engine.rules``); a channel with ``social_proof``
-counts toward the group's liveliness like members' own posts.
+counts toward the group's liveliness like members' own posts, each message with the
+weight its sender gives it (``proof``: 1 unless said; an account's talk may convince less
+once members know who is real).
 
 **Scope.** While a strategy acts, ``scope`` is the mask of groups its schedule and
 target allow today; everything it writes through ``send``, ``cost``, ``add_group_term``,
@@ -62,6 +64,7 @@ class Day:
         g = model.groups.count
         self.messages = {c: np.zeros(g) for c in model.channels}  # messages per group, by channel
         self.reach = {c: np.zeros(g) for c in model.channels}     # the same, weighted by reach
+        self.proof = {c: np.zeros(g) for c in model.channels}     # the same, weighted as social proof
         self.outputs = {name: np.zeros(g) for name in model.outputs}
         self.ledger: dict[str, np.ndarray] = {}
         self._group_terms: dict[str, np.ndarray] = {}
@@ -83,15 +86,17 @@ class Day:
         values = np.broadcast_to(np.asarray(values, dtype=float), (self.groups.count,))
         return values if self.scope is None else np.where(self.scope, values, 0.0)  # -inf stays in scope only
 
-    def send(self, channel: str, count, reach=None) -> None:
+    def send(self, channel: str, count, reach=None, proof=None) -> None:
         """Post ``count`` messages a group (a number or per group) on ``channel``;
-        ``reach`` is their reach-weighted count (default: read as at the peak hour)."""
+        ``reach`` is their reach-weighted count (default: read as at the peak hour) and
+        ``proof`` their count as social proof (default: ``count``)."""
         if channel not in self.messages:
             raise KeyError(f"unknown channel '{channel}'; channels are {list(self.messages)}")
         if self.actor is not None and channel not in OPERATOR and channel not in self.actor.channel_names:
             raise KeyError(f"strategy '{self.actor.name}' posts on channel '{channel}' it does not declare")
         self.messages[channel] += self._scoped(count)
         self.reach[channel] += self._scoped(count if reach is None else reach)
+        self.proof[channel] += self._scoped(count if proof is None else proof)
 
     def cost(self, category: str, amount_per_group) -> None:
         """Book spend (CNY) in the cost ledger under ``category``; never negative."""
@@ -152,9 +157,9 @@ class Day:
 
     @property
     def proof_msgs(self) -> np.ndarray:
-        """Messages of accounts that count as social proof, per group."""
+        """Messages of accounts that count as social proof, each with its weight, per group."""
         social = [c for c in self.model.channel_specs if c.social_proof]
-        return sum((self.messages[c.name] for c in social), np.zeros(self.groups.count))
+        return sum((self.proof[c.name] for c in social), np.zeros(self.groups.count))
 
 
 def _known(choice: str) -> None:
