@@ -84,11 +84,14 @@ def base_columns(traits: set[str] | None = None) -> dict[str, tuple[type, object
 
 @dataclass(frozen=True)
 class Column:
-    """A per-member column a strategy declares: name, numpy dtype, value of a new member."""
+    """A per-member column a strategy declares: name, numpy dtype, value of a new member;
+    ``per_person``: an amount kept for ``members.parquet``, summed over a person's groups
+    (money a member received, say)."""
     name: str
     dtype: type = np.float32
     fill: object = 0
     meaning: str = ""
+    per_person: bool = False
 
 
 class Members:
@@ -98,9 +101,9 @@ class Members:
         self._spec: dict[str, tuple[type, object]] = {}
         self._cols: dict[str, np.ndarray] = {}
         self._capacity = max(16, capacity)
+        self.archive: dict[str, list[np.ndarray]] = {c: [] for c in ARCHIVED}  # departed rows' values
         for name, (dtype, fill) in base_columns(traits).items():
             self.add_column(name, dtype, fill)
-        self.archive: dict[str, list[np.ndarray]] = {c: [] for c in ARCHIVED}
         self.row_counts = np.zeros(0, np.int64)  # rows per group (present or not yet archived)
         self._ordered = True
         self.several = False  # some person has more than one membership (see ``persons``)
@@ -108,12 +111,15 @@ class Members:
         self._persons: tuple | None = None
 
     # -- columns -------------------------------------------------------------
-    def add_column(self, name: str, dtype, fill=0) -> None:
-        """Register a per-member column; it grows and compacts with the others."""
+    def add_column(self, name: str, dtype, fill=0, archived: bool = False) -> None:
+        """Register a per-member column; it grows and compacts with the others (and, if
+        ``archived``, departed members' values are kept, as for ``ARCHIVED``)."""
         if name in self._spec:
             raise ValueError(f"member column '{name}' exists already")
         self._spec[name] = (dtype, fill)
         self._cols[name] = np.full(self._capacity, fill, dtype=dtype)
+        if archived:
+            self.archive[name] = []
 
     def __getattr__(self, name: str) -> np.ndarray:
         cols = self.__dict__.get("_cols")
@@ -251,7 +257,7 @@ class Members:
             return False
         keep = self.present
         gone = np.flatnonzero(~keep)
-        for c in ARCHIVED:
+        for c in self.archive:
             self.archive[c].append(self._cols[c][gone])
         kept = np.flatnonzero(keep)  # one index gather per column beats a mask per column
         for name in self._spec:

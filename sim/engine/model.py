@@ -44,7 +44,7 @@ class CommunityModel(mesa.Model):
         self.members = Members(capacity=int(min(expected, 2_000_000)) + 16,
                                traits=scenario.behavior.traits_in_use())
         for column in self.columns.values():
-            self.members.add_column(column.name, column.dtype, column.fill)
+            self.members.add_column(column.name, column.dtype, column.fill, archived=column.per_person)
         self.groups = Groups(self, scenario.groups.capacity, scenario.groups.auto_switch,
                              initial_liveliness=scenario.behavior.contagion.reference)
         self._enrolments: list[tuple[np.ndarray, np.ndarray, bool]] = []  # asked for today

@@ -21,7 +21,8 @@ members(t+1) = members(t) − left(t) + joined(t+1) + enrolled(t+1) − moved_ou
 ``members()``: one row per person ever — person, segment, source, groups (memberships
 she had), joined (first day in any group), left (day she left her last group; -1 while
 in one), lapsed (first day she went silent in her first group; -1 if never), messages
-(in all her groups), purchases (orders). ``memberships()``: one row per membership —
+(in all her groups), purchases (orders), and each amount a strategy keeps per person
+(``received``: CNY of red packets). ``memberships()``: one row per membership —
 person, group, joined, left, lapsed (first day silent there), messages.
 """
 from __future__ import annotations
@@ -106,6 +107,9 @@ class Recorder:
         rows = self.memberships()
         rows["segment"], rows["source"] = m.everyone("segment"), m.everyone("source")
         rows["purchases"] = m.everyone("purchases")
+        amounts = [c.name for c in self.model.columns.values() if c.per_person]  # strategies' (received, ...)
+        for name in amounts:
+            rows[name] = m.everyone(name)
         if rows["person"].is_unique:  # everyone in one group: the fast common case
             out = rows.sort_values("person", kind="stable").assign(groups=1)
         else:
@@ -116,8 +120,10 @@ class Recorder:
                 "groups": by.size(), "joined": by["joined"].min(),
                 "left": by["left"].max().where(~still.groupby(rows["person"]).any(), -1),
                 "lapsed": rows.sort_values("joined", kind="stable").groupby("person")["lapsed"].first(),
-                "messages": by["messages"].sum(), "purchases": by["purchases"].max()}).reset_index()
-        columns = ["person", "segment", "source", "groups", "joined", "left", "lapsed", "messages", "purchases"]
+                "messages": by["messages"].sum(), "purchases": by["purchases"].max(),
+                **{name: by[name].sum() for name in amounts}}).reset_index()
+        columns = ["person", "segment", "source", "groups", "joined", "left", "lapsed", "messages", "purchases",
+                   *amounts]
         return out[columns].reset_index(drop=True)
 
 

@@ -1,0 +1,112 @@
+"""Red packets (``sim.strategies.red_packets``): WeChat's random split, first come first
+served, a same-day spike that does not last, dormant members woken, gift contagion at the
+rate Yuan et al. (2024) measured (members' packets are talk), and money booked exactly.
+
+Statistical claims run on ``TEST_SEEDS`` with paired replications (the same members in
+every arm) and bounds from the replication spread; each is shown to fail with its
+mechanism switched off."""
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import sim
+from sim.strategies.red_packets import split
+from stats_helpers import TEST_SEEDS, lower_bound, upper_bound
+
+BLITZ = "scenarios/red_packet_blitz.yaml"
+ONE_GROUP = ["recruitment.initial_members=300", "recruitment.arrivals_per_day=0", "groups.auto_switch=false"]
+REPS = 8
+
+
+def daily(overrides: list[str], reps: int, seed: int):
+    return sim.run(sim.load_scenario(BLITZ, ONE_GROUP + overrides), reps=reps, seed=seed).daily
+
+
+def summed(d, column: str, first: int, last: int) -> np.ndarray:
+    window = d[(d["day"] >= first) & (d["day"] <= last)]
+    return window.groupby("replication")[column].sum().to_numpy(dtype=float)
+
+
+@settings(max_examples=60, deadline=None)
+@given(amount=st.floats(0.2, 500), shares=st.integers(1, 100), seed=st.integers(0, 2**32 - 1))
+def test_the_split_gives_every_share_a_fen_and_sums_to_the_packet(amount, shares, seed):
+    amount = max(round(amount, 2), 0.01 * shares)
+    out = split(amount, shares, 3, np.random.default_rng(seed))
+    assert np.allclose(out.sum(axis=1), amount) and (out >= 0.01 - 1e-9).all()
+    left = amount - np.cumsum(out, axis=1) + out  # what was left before each grab
+    mean_left = left[:, :-1] / np.arange(shares, 1, -1)
+    assert (out[:, :-1] <= 2 * mean_left + 0.01 + 1e-9).all()  # at most twice the mean left
+
+
+def test_the_split_is_fair_on_average_whoever_grabs_first():
+    out = split(20, 10, 20_000, np.random.default_rng(3))
+    assert np.allclose(out.mean(axis=0), 2.0, atol=0.05)
+
+
+def spike_and_after(seed: int, extra=()) -> tuple[np.ndarray, np.ndarray]:
+    """Per replication: relative rise in members' messages during a blitz (days 14-27) and
+    over the two months after it (days 28-89), against no packets."""
+    none = daily(["days=90", "strategies.red_packets.drops_per_day=0", *extra], REPS, seed)
+    blitz = daily(["days=90", *extra], REPS, seed)
+    during = summed(blitz, "member_msgs", 14, 27) / summed(none, "member_msgs", 14, 27) - 1
+    after = summed(blitz, "member_msgs", 28, 89) / summed(none, "member_msgs", 28, 89) - 1
+    return during, after
+
+
+@pytest.mark.parametrize("seed", TEST_SEEDS)
+def test_a_blitz_is_a_spike_that_does_not_last(seed):
+    during, after = spike_and_after(seed)
+    assert lower_bound(during) > 0.2                 # drop days: a fifth more talk at least
+    assert lower_bound(during - 3 * after) > 0       # what is left after is under a third of it
+    off, _ = spike_and_after(seed, ["strategies.red_packets.boost=0", "strategies.red_packets.reciprocity=0"])
+    assert not lower_bound(off) > 0.2                # no boost: no spike
+
+
+@pytest.mark.parametrize("seed", TEST_SEEDS)
+def test_drops_wake_silent_members(seed):
+    late = ["days=75", "recruitment.initial_members=2000", "groups.auto_switch=true",  # groups with many
+            "strategies.red_packets.when={start: 60, end: 74}"]                        # silent members
+    none = daily(late + ["strategies.red_packets.drops_per_day=0"], REPS, seed)
+    some = daily(late, REPS, seed)
+    assert lower_bound(summed(some, "woke", 60, 74) - summed(none, "woke", 60, 74)) > 0
+    off = daily(late + ["strategies.red_packets.wake_boost=0"], REPS, seed)
+    assert not lower_bound(summed(off, "woke", 60, 74) - summed(none, "woke", 60, 74)) > 0  # no wake term: none
+
+
+def test_members_send_back_what_the_study_found():
+    flat = daily(["days=20", "strategies.red_packets.luckiest=1"], 1, 11)
+    assert flat["member_packets"].sum() == pytest.approx(0.18 * flat["packet_money"].sum())
+    lucky = daily(["days=20"], 1, 11)
+    ratio = lucky["member_packets"].sum() / lucky["packet_money"].sum()
+    assert 0.18 < ratio < 0.18 * 1.5  # the luckiest share sends back half as much again
+
+
+def test_members_packets_are_talk_in_the_group():
+    """Members' packets count as messages (grabs) in the channel gift, drawn as the operator's are."""
+    d = daily(["days=20"], 1, 11)
+    drop = d["spend_red_packets"] > 0
+    expected = d["member_packets"] * d["packets_grabbed"] / d["spend_red_packets"].where(drop, 1)
+    assert np.allclose(d["gift_msgs"], expected.where(drop, 0)) and d.loc[drop, "gift_msgs"].min() > 0
+    none = daily(["days=20", "strategies.red_packets.reciprocity=0"], 1, 11)
+    assert none["gift_msgs"].sum() == 0 and none["member_packets"].sum() == 0
+
+
+def test_money_is_booked_and_handed_out_exactly():
+    d = daily(["days=30", "strategies.red_packets.drops_per_day=2", "strategies.red_packets.amount=15"], 1, 4)
+    drop_days = d["day"].between(14, 27)
+    assert d["spend_red_packets"].sum() == pytest.approx(14 * 2 * 15)
+    assert (d.loc[~drop_days, ["spend_red_packets", "packets_grabbed", "packet_money"]] == 0).all().all()
+    assert (d.loc[drop_days, "packets_grabbed"] <= 2 * 20).all()
+    assert (d["packet_money"] <= d["spend_red_packets"] + 1e-9).all()
+    res = sim.run(sim.load_scenario(BLITZ, ONE_GROUP + ["days=30"]), reps=1, seed=4)
+    assert res.members["received"].sum() == pytest.approx(res.daily["packet_money"].sum(), rel=1e-5)
+
+
+def test_the_quiet_trigger_drops_only_where_nobody_posted_for_days():
+    over = ["days=40", "members.activity=0.002", "strategies.messaging.per_day=0",
+            "strategies.red_packets.when={start: 0}", "strategies.red_packets.quiet_days=3"]
+    d = daily(over, 1, 9).sort_values("day")
+    posted = (d["member_posts"] > 0).to_numpy()
+    dropped = (d["spend_red_packets"] > 0).to_numpy()
+    quiet_before = np.array([t >= 3 and not posted[t - 3:t].any() for t in range(len(d))])
+    assert dropped.any() and (dropped == quiet_before).all()
