@@ -22,7 +22,7 @@ def annotated_scenario(readme: str = README) -> str:
 def test_annotated_scenario_in_readme_is_valid_and_runs():
     block = annotated_scenario()
     scenario = sim.parse_scenario(yaml.safe_load(block), "README.md")
-    assert set(scenario.members.segments) == {"regular", "freebie_hunter"}
+    assert set(scenario.members.segments) == {"regular", "bargain_seeker", "freebie_hunter"}
     model = sim.CommunityModel(scenario.model_copy(update={"days": 5})).run()
     assert model.recorder.daily()["members"].sum() > 0
 

@@ -10,11 +10,14 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import sim
+from sim.experiments.errors import InputError
 from sim.strategies.red_packets import split
 from stats_helpers import TEST_SEEDS, lower_bound, upper_bound
 
 BLITZ = "scenarios/red_packet_blitz.yaml"
-ONE_GROUP = ["recruitment.initial_members=300", "recruitment.arrivals_per_day=0", "groups.auto_switch=false"]
+# one group of 300 and no recruits, no freebie hunters: the drop's own effects (hunters: the last test)
+ONE_GROUP = ["recruitment.initial_members=300", "recruitment.arrivals_per_day=0", "groups.auto_switch=false",
+             "strategies.red_packets.hunters_per_drop=0"]
 REPS = 8
 
 
@@ -110,3 +113,38 @@ def test_the_quiet_trigger_drops_only_where_nobody_posted_for_days():
     dropped = (d["spend_red_packets"] > 0).to_numpy()
     quiet_before = np.array([t >= 3 and not posted[t - 3:t].any() for t in range(len(d))])
     assert dropped.any() and (dropped == quiet_before).all()
+
+
+def hunters(seed: int, extra=()) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per replication of the blitz (days 14-27) over 60 days: hunters who came, the share of
+    them still in at the blitz's end, and regular minus hunter retention 30 days after
+    joining, for those who joined during the blitz."""
+    res = sim.run(sim.load_scenario(BLITZ, ["days=60", *extra]), reps=6, seed=seed)
+    came, held, gap = [], [], []
+    for _, people in res.members.groupby("replication"):
+        joined = people["joined"].between(15, 28)
+        hunter = (people["segment"] == 1) & joined
+        regular = (people["segment"] == 0) & joined
+        stayed = (people["left"] < 0) | (people["left"] - people["joined"] >= 30)
+        came.append(hunter.sum())
+        held.append(((people["left"] < 0) | (people["left"] > 27))[hunter].mean() if hunter.any() else 0.0)
+        gap.append(stayed[regular].mean() - (stayed[hunter].mean() if hunter.any() else 1.0))
+    return np.array(came, float), np.array(held), np.array(gap)
+
+
+@pytest.mark.parametrize("seed", TEST_SEEDS)
+def test_packets_draw_freebie_hunters_who_stay_while_they_flow_and_leave_after(seed):
+    came, held, gap = hunters(seed)
+    assert (came > 0).all() and lower_bound(gap) > 0   # they come, and stay far less than regulars
+    _, held_off, _ = hunters(seed, ["strategies.red_packets.hold=0"])
+    assert lower_bound(held - held_off) > 0            # holding on while the packets flow
+    none, _, _ = hunters(seed, ["strategies.red_packets.hunters_per_drop=0"])
+    assert (none == 0).all()                           # no attraction: no hunters
+    res = sim.run(sim.load_scenario(BLITZ, ["days=60"]), reps=1, seed=seed).members
+    came_in = res[res["segment"] == 1]
+    assert (came_in["source"] == 1).all() and came_in["joined"].between(15, 28).all()  # the day after a drop
+
+
+def test_a_segment_the_packets_name_must_exist():
+    with pytest.raises(InputError, match="no segment .nobody."):
+        sim.load_scenario(BLITZ, ["strategies.red_packets.hunters=nobody"])

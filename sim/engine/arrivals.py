@@ -9,6 +9,12 @@ happened to earlier recruits: scenarios that recruit alike get identical arrival
 
 Arrivals keep their ``source`` (0 = recruitment) and join day; referral and giveaway
 sources add their own codes.
+
+**Attracted recruits.** A strategy can draw recruits of one segment straight into chosen
+groups (``Day.attract``: freebie hunters drawn by red packets). They arrive the next day,
+source ``SOURCE_GIVEAWAY``, as many as the group has seats for, with uids from a range of
+their own (from ``ATTRACTED_UID``), so the programme's ordinary recruits keep their uids,
+traits and luck whether or not a strategy attracts anyone.
 """
 from __future__ import annotations
 
@@ -18,6 +24,8 @@ from .choices import trait_choice
 from .traits import TRAITS, TraitDraws, draw_segments, stored
 
 SOURCE_RECRUITMENT = 0
+SOURCE_GIVEAWAY = 1
+ATTRACTED_UID = 1 << 30  # ordinary recruits stay below it; added memberships' keys are >= 2^31
 
 
 class Recruiting:
@@ -27,6 +35,8 @@ class Recruiting:
         self.model = model
         self.spec = model.spec.recruitment
         self.next_uid = 0
+        self.next_attracted = ATTRACTED_UID
+        self.attracted: list[tuple[np.ndarray, int]] = []  # (recruits per group, segment) for tomorrow
         self.trait_draws = TraitDraws(model.streams)
         # a trait no switched-on rule reads is not drawn (its column keeps its fill value):
         # drawing 10^6 members' traits costs about 0.1 s per trait
@@ -51,19 +61,38 @@ class Recruiting:
         for start in range(0, len(gids), self.BATCH):  # batches bound the temporaries
             stop = start + self.BATCH
             self.admit(uids[start:stop], gids[start:stop], t, SOURCE_RECRUITMENT)
-        return np.bincount(gids, minlength=m.groups.count), lost
+        joined = np.bincount(gids, minlength=m.groups.count)
+        for per_group, segment in self.attracted:
+            joined += self._admit_attracted(per_group, segment, t)
+        self.attracted = []
+        return joined, lost
+
+    def _admit_attracted(self, per_group: np.ndarray, segment: int, t: int) -> np.ndarray:
+        """Yesterday's attracted recruits of ``segment`` into their groups, up to the seats left."""
+        g = self.model.groups
+        seats = np.maximum(g.capacity - g.size[: len(per_group)], 0)
+        counts = np.minimum(per_group.astype(np.int64), seats)
+        gids = np.repeat(np.arange(len(counts), dtype=np.int32), counts)
+        uids = np.arange(self.next_attracted, self.next_attracted + len(gids), dtype=np.uint32)
+        self.next_attracted += len(gids)
+        g.size[: len(counts)] += counts
+        g.admitted[: len(counts)] += counts
+        self.admit(uids, gids, t, SOURCE_GIVEAWAY, segment)
+        return np.bincount(gids, minlength=g.count)
 
     def _take(self, count: int) -> np.ndarray:
         uids = np.arange(self.next_uid, self.next_uid + count, dtype=np.uint32)
         self.next_uid += count
         return uids
 
-    def admit(self, uids: np.ndarray, gids: np.ndarray, t: int, source: int) -> None:
-        """Add members with their traits drawn per uid (see ``sim.engine.traits``)."""
+    def admit(self, uids: np.ndarray, gids: np.ndarray, t: int, source: int, segment: int | None = None) -> None:
+        """Add members with their traits drawn per uid (see ``sim.engine.traits``), of
+        ``segment`` if given, else each of the segment her own draw picks."""
         m = self.model
         spec = m.spec.members
         names = spec.segment_names()
-        seg = draw_segments(m.streams, np.array(spec.segment_shares()), uids)
+        seg = draw_segments(m.streams, np.array(spec.segment_shares()), uids) if segment is None \
+            else np.full(len(uids), segment, np.int8)
         values = {}
         for trait in self.traits:
             v = np.empty(len(uids))

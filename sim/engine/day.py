@@ -132,6 +132,17 @@ class Day:
             values = np.where(self.members.per_member(self.scope, bool), values, np.float32(0))
         self._member_terms[choice] += values
 
+    def attract(self, segment: str, per_group) -> None:
+        """Draw ``per_group`` new recruits of ``segment`` (a number or per group) into the
+        groups in scope, arriving tomorrow (``sim.engine.arrivals``: attracted recruits)."""
+        names = self.model.spec.members.segment_names()
+        if segment not in names:
+            raise KeyError(f"unknown segment '{segment}'; segments are {names}")
+        counts = self._scoped(per_group)
+        if (counts < 0).any():
+            raise ValueError("attract: a negative number of recruits")
+        self.model.recruiting.attracted.append((np.floor(counts).astype(np.int64), names.index(segment)))
+
     def enroll(self, rows, groups, move: bool = False) -> None:
         """Add the members at live ``rows`` to ``groups`` (a VIP or tier group), or move them
         there, from tomorrow (``sim.engine.model.CommunityModel.enroll``)."""

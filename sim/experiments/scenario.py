@@ -16,6 +16,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import re
 import typing
 from functools import lru_cache
 from pathlib import Path
@@ -60,7 +61,8 @@ def _trait_in_range(cls, dist, info):
 
 
 class SegmentBase(Strict):
-    share: float = Field(gt=0, le=1, description="share of arrivals in this segment")
+    share: float = Field(ge=0, le=1, description="share of arrivals in this segment (0: only recruits a "
+                                                 "strategy attracts, such as freebie hunters)")
 
 
 class MembersBase(Strict):
@@ -130,6 +132,19 @@ class Scenario(Strict):
     members: typing.Any = None
     behavior: Behavior = Behavior()
     strategies: typing.Any = None
+
+    @model_validator(mode="after")
+    def _segments_named_exist(self):
+        """A strategy parameter that names a segment (``SEGMENT_FIELDS`` of its parameters)
+        names one of the scenario's."""
+        names = self.members.segment_names() if self.members is not None else ["member"]
+        for strategy, params in (self.strategy_params() if self.strategies is not None else []):
+            for field in getattr(params, "SEGMENT_FIELDS", ()):
+                value = getattr(params, field)
+                if value is not None and value not in names:
+                    raise ValueError(f"strategies.{strategy}.{field}: no segment '{value}'; "
+                                     f"the segments are {', '.join(names)}")
+        return self
 
     def strategy_params(self) -> list[tuple[str, BaseModel]]:
         """(name, parameters) of every strategy instance, in the order they act."""
@@ -226,6 +241,9 @@ def input_error(e: ValidationError, model: type[BaseModel], source: str, lines: 
             and isinstance((data.get("strategies") or {}).get(loc[1]), dict):
         loc = loc[:2] + loc[3:]  # one instance written as a mapping: no list index in the field
     message = err["msg"].removeprefix("Value error, ")
+    named = re.match(r"^([\w.]+): (.*)$", message)
+    if not loc and named:  # a check across sections names the field it is about
+        loc, message = tuple(named.group(1).split(".")), named.group(2)
     if err["type"] == "extra_forbidden":
         allowed = _fields_at(model, loc[:-1])
         close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)

@@ -28,10 +28,21 @@ they go to the channel ``gift`` as as many messages as the operator's packets dr
 CNY that day, times their CNY, and count toward the group's liveliness as social proof: the
 days after a drop are a little livelier (``sim.engine.rules.Contagion``).
 
+**Freebie hunters** (羊毛党, seeds 001, 002: people who join for giveaways and leave or go
+silent when they stop). With ``hunters`` naming a segment of the scenario (usually one of
+share 0: they come only for packets), each drop draws ``hunters_per_drop`` recruits of it
+into the group, arriving the next day (a Poisson number; ``sim.engine.arrivals``, source
+``giveaway``). On drop days they stay for the money: log-odds of leaving and of going silent
+fall by ``hold`` (default 2.0, a stylized fact: about a seventh of their usual rate). When
+the packets stop, their segment's own traits (declare them quick to leave and lapse) take
+over. Defaults: no segment (nobody is attracted); ``hunters_per_drop`` 2.
+
 Outputs: ``packets_grabbed`` (shares taken), ``packet_money`` (CNY members received from
 the operator), ``member_packets``. KPI: ``red_packet_spend``.
 """
 from __future__ import annotations
+
+from typing import ClassVar
 
 import numpy as np
 from pydantic import Field, model_validator
@@ -57,6 +68,10 @@ class RedPacketParams(StrategyParams):
     wake_boost: float = Field(3.0, ge=0, le=LOGIT_MAX, description="log-odds of waking on a drop day")
     reciprocity: float = Field(0.18, ge=0, le=10, description="CNY members send back per CNY received")
     luckiest: float = Field(1.5, ge=0, le=10, description="how many times more the biggest share sends back")
+    SEGMENT_FIELDS: ClassVar[tuple[str, ...]] = ("hunters",)  # must name a segment of the scenario
+    hunters: str | None = Field(None, description="segment of freebie hunters the packets attract")
+    hunters_per_drop: float = Field(2.0, ge=0, le=1000, description="hunters a drop draws into the group")
+    hold: float = Field(2.0, ge=0, le=LOGIT_MAX, description="log-odds against hunters leaving or lapsing on drop days")
 
     @model_validator(mode="after")
     def _a_fen_a_share(self):
@@ -90,6 +105,11 @@ class RedPackets(Strategy):
             day.add_group_term("post", p.boost * (drops > 0))
             day.add_group_term("wake", p.wake_boost * (drops > 0))
             day.cost("red_packets", drops * p.amount)
+            if p.hunters is not None and p.hold:
+                names = day.model.spec.members.segment_names()
+                hunter = (day.members.segment == names.index(p.hunters)) & day.members.per_member(drops > 0, bool)
+                day.add_member_term("leave", hunter * np.float32(-p.hold))
+                day.add_member_term("lapse", hunter * np.float32(-p.hold))
         self._today = drops
 
     def _drops(self, day) -> np.ndarray:
@@ -108,6 +128,9 @@ class RedPackets(Strategy):
         quiet[: len(self._quiet)] = self._quiet[: g.count]
         self._quiet = np.where(day.posts_by_group[: g.count] > 0, 0, quiet + 1)
         drops = self._today
+        if drops.any() and p.hunters is not None and p.hunters_per_drop:
+            expected = drops * p.hunters_per_drop
+            day.attract(p.hunters, day.stream().generator(day.t, "hunters").poisson(expected))
         if drops.any():
             sent, grabs = self._grab(day, drops)
             day.add_output("member_packets", sent)

@@ -33,8 +33,9 @@ in a thousand notices a day, and where they write two thirds about a third notic
 month; ``trust_loss`` 0.5; ``leave_boost``
 1.1 ≈ ln 3 (a member who feels played leaves at about three times the rate).
 
-**Cost.** Staff time: ``hours_per_account`` (default 0.5 h a day: a few posts and replies)
-at ``hourly_rate`` (default 50 CNY, as ``messaging``'s 2 CNY a message), booked as
+**Cost.** Staff time: ``hours_per_account`` (default 0.3 h a day: three posts and up to five
+replies at about two minutes each, as ``messaging`` assumes for an operator message) at
+``hourly_rate`` (default 50 CNY, as ``messaging``'s 2 CNY a message), booked as
 ``shills``. Outputs: ``shill_replies`` (replies per group and day), ``shills_noticed``
 (members who noticed that day). KPI: ``shill_spend``.
 """
@@ -59,7 +60,7 @@ class ShillParams(StrategyParams):
     notice: float = Field(0.03, ge=0, le=1, description="daily chance to notice, at a shill share of 1")
     trust_loss: float = Field(0.5, ge=0, le=1, description="share of trust lost on noticing")
     leave_boost: float = Field(1.1, ge=0, le=LOGIT_MAX, description="log-odds of leaving once noticed")
-    hours_per_account: float = Field(0.5, ge=0, le=24, description="staff hours per account and day")
+    hours_per_account: float = Field(0.3, ge=0, le=24, description="staff hours per account and day")
     hourly_rate: float = Field(50.0, ge=0, le=MONEY_MAX, description="CNY per staff hour")
 
 
