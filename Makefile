@@ -17,8 +17,9 @@ demo: $(STAMP)
 	$(BIN)/groupsim sweep experiments/strategy_review.yaml --out results/demo
 	@echo "open the report: $(CURDIR)/results/demo/report.html"
 
+# one test process per core (pytest-xdist): the statistical tests dominate the time
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/throughput.py

@@ -1,8 +1,8 @@
 """Throughput of the engine in present member-days per second, and peak memory.
 
-For the minimal scenario (benchmarks/minimal.yaml) and scenarios/baseline.yaml (with its
-arrivals and messaging), at 10^4, 10^5 and 10^6 initial members over 90 days, and for
-the per-agent reference (sim.engine.reference) on the minimal scenario. Member-days are the
+For the minimal scenario (benchmarks/minimal.yaml), scenarios/baseline.yaml (with its
+arrivals and messaging) and benchmarks/all_levers.yaml (every engagement strategy on), at
+10^4, 10^5 and 10^6 initial members over 90 days, and for the per-agent reference (sim.engine.reference) on the minimal scenario. Member-days are the
 sum of the daily ``members`` column (members present each day, summed over days and
 groups). Only ``run()`` is timed; construction is reported separately. Each repeat of
 a configuration runs in a fresh subprocess, which reports its timings and its peak RSS
@@ -31,7 +31,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SCENARIOS = {"minimal": ROOT / "benchmarks" / "minimal.yaml", "baseline": ROOT / "scenarios" / "baseline.yaml"}
+SCENARIOS = {"minimal": ROOT / "benchmarks" / "minimal.yaml", "baseline": ROOT / "scenarios" / "baseline.yaml",
+             "levers": ROOT / "benchmarks" / "all_levers.yaml"}  # levers: every engagement strategy on
 DAYS = 90
 REF_BUDGET_S = 120.0  # run the reference at 10^5 only if its estimated time is below this
 YARDSTICK = ROOT.parent / "shared" / "bench" / "yardstick.py"

@@ -63,3 +63,21 @@ def test_column_log_equals_concatenating_the_days(days, per_group):
         column = log.column(name)
         assert column.dtype == kept[-1][name].dtype and np.array_equal(column, expected)
         assert not column.flags.writeable
+
+
+@settings(max_examples=40, deadline=None)
+@given(blocks=st.lists(st.lists(st.integers(0, 6), min_size=0, max_size=30), min_size=1, max_size=6),
+       sort_blocks=st.booleans())
+def test_restoring_the_order_equals_a_stable_sort(blocks, sort_blocks):
+    """Rows added out of group order (a day's recruits routed to older groups) end as a
+    stable sort by group would leave them."""
+    m, uid, groups = Members(capacity=8), 0, []
+    for block in blocks:
+        block = sorted(block) if sort_blocks else block
+        k = len(block)
+        m.add(k, uid=np.arange(uid, uid + k, dtype=np.uint32), group=np.array(block, np.int32))
+        groups += block
+        uid += k
+    m.order(7)
+    expected = np.argsort(np.array(groups, np.int64), kind="stable")
+    assert np.array_equal(m.uid, expected.astype(np.uint32)) and (np.diff(m.group) >= 0).all()

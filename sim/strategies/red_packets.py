@@ -142,11 +142,23 @@ class RedPackets(Strategy):
         p, m = self.params, day.members
         stream = day.stream()
         rows = np.flatnonzero(day.seen & m.per_member(drops > 0, bool))
-        rows = rows[stream.uniform(day.t, m.uid[rows], "online") < p.online * REACH[p.hour]]
-        order = stream.uniform(day.t, m.uid[rows], "order")
-        rows = rows[np.lexsort((order, m.group[rows]))]  # by group, then who was quickest
-        online = m.group_runs(np.sort(rows))[: len(drops)]
-        starts = np.cumsum(online) - online
+        # one uniform each: online if u < q, and among the online, the smaller u the quicker
+        q = p.online * REACH[p.hour]
+        u = stream.uniform(day.t, m.uid[rows], "grab")
+        online = m.group_runs(rows[u < q])[: len(drops)]
+        # only the quickest few per group can grab: keep those under a bound that leaves at
+        # least twice the shares on average, and every online member of a group it would starve
+        bound = q * np.minimum(2 * p.shares / np.maximum(online, 1), 1.0)
+        quick = u < bound[m.group[rows]]
+        kept = m.group_runs(rows[quick])[: len(drops)]
+        starved = kept < np.minimum(online, p.shares)
+        if starved.any():
+            quick |= (u < q) & starved[m.group[rows]]
+        rows, u = rows[quick], u[quick]
+        rows = rows[np.argsort(m.group[rows] + u.astype(np.float64), kind="stable")]  # by group, then quickest
+        kept = m.group_runs(np.sort(rows))[: len(drops)]
+        starts = np.cumsum(kept) - kept
+        online = np.minimum(online, kept)  # the grabbers' count is all that matters below
         group = np.repeat(np.flatnonzero(drops), drops[drops > 0].astype(np.int64))  # one entry a packet
         amounts = split(p.amount, p.shares, len(group), stream.generator(day.t, "split"))
         k = np.minimum(online[group], p.shares)  # shares nobody online grabs go back to the operator
