@@ -2,8 +2,10 @@
 each check is a named test for each strategy, in the manner of scikit-learn's
 ``parametrize_with_checks``, so a strategy is checked the moment it is registered.
 The suite's own checks are shown to catch a strategy that breaks each rule."""
+import numpy as np
 import pytest
 
+import sim
 from sim.analysis.kpis import Kpi
 from sim.engine.day import Output
 from sim.engine.members import Column
@@ -73,3 +75,38 @@ def test_a_strategy_kpi_needs_its_own_column_and_a_free_name(declare, words):
 
 def test_every_check_is_listed_once():
     assert len({c.__name__ for c in CHECKS}) == len(CHECKS) >= 9
+
+
+class Nudge(Strategy):
+    """Adds log-odds to every third member's choices, as one value per row or for those rows only."""
+    name = "nudge"
+    sparse = False
+
+    def plan(self, day):
+        rows = np.arange(0, day.members.n, 3)
+        for choice, z in (("post", 0.8), ("leave", 1.5), ("lapse", -1.0), ("wake", 2.0)):
+            if type(self).sparse:
+                day.add_member_term(choice, z, rows=rows)
+            else:
+                dense = np.zeros(day.members.n, np.float32)
+                dense[rows] = z
+                day.add_member_term(choice, dense)
+
+
+@pytest.fixture
+def nudge():
+    register(Nudge)
+    yield Nudge
+    unregister("nudge")
+
+
+def test_terms_for_a_few_rows_draw_as_terms_for_every_row(nudge):
+    """Row terms (tested exactly) and the same values as a full column give the same members' choices."""
+    scenario = sim.load_scenario("scenarios/baseline.yaml", ["days=40", "recruitment.initial_members=2000"])
+    scenario = scenario.model_copy(update={"strategies": scenario.strategies.model_copy(update={"nudge": [nudge.Params()]})})
+    nudge.sparse = False
+    dense = sim.CommunityModel(scenario, seed=3).run().recorder.daily()
+    nudge.sparse = True
+    rows = sim.CommunityModel(scenario, seed=3).run().recorder.daily()
+    nudge.sparse = False
+    assert dense.equals(rows) and dense["woke"].sum() > 0

@@ -69,6 +69,7 @@ class Day:
         self.ledger: dict[str, np.ndarray] = {}
         self._group_terms: dict[str, np.ndarray] = {}
         self._member_terms: dict[str, np.ndarray] = {}
+        self._sparse_terms: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
         self.actor = None                   # the strategy acting now, while it acts
         self.scope: np.ndarray | None = None  # groups it may touch today
         # today's outcomes per live member row, set by the member rules
@@ -122,9 +123,20 @@ class Day:
             self._group_terms[choice] = np.zeros(self.groups.count)
         self._group_terms[choice] += self._scoped(values)
 
-    def add_member_term(self, choice: str, values) -> None:
-        """Add log-odds (a number or one per live row) to ``choice`` for members."""
+    def add_member_term(self, choice: str, values, rows=None) -> None:
+        """Add log-odds (a number or one per live row) to ``choice`` for members; with
+        ``rows`` (live rows), only to those, ``values`` one per row or one number: cheaper
+        when a few members differ (the noticed, the hunters), as their draws are tested
+        exactly and nobody else's change."""
         _known(choice)
+        if rows is not None:
+            rows = np.asarray(rows, np.int64)
+            values = np.broadcast_to(np.asarray(values, np.float32), rows.shape)
+            if self.scope is not None:
+                inside = self.scope[self.members.group[rows]]
+                rows, values = rows[inside], values[inside]
+            self._sparse_terms.setdefault(choice, []).append((rows, values))
+            return
         if choice not in self._member_terms:
             self._member_terms[choice] = np.zeros(self.members.n, np.float32)
         values = np.broadcast_to(np.asarray(values, np.float32), (self.members.n,))
@@ -150,6 +162,17 @@ class Day:
 
     def terms(self, choice: str) -> tuple[np.ndarray | None, np.ndarray | None]:
         return self._group_terms.get(choice), self._member_terms.get(choice)
+
+    def sparse_terms(self, choice: str, extra=None) -> tuple[np.ndarray, np.ndarray] | None:
+        """(sorted unique rows, summed log-odds) of the row terms of ``choice``, with ``extra``
+        (rows, log-odds) of the member rules; None if there are none."""
+        parts = self._sparse_terms.get(choice, []) + ([extra] if extra is not None else [])
+        if not parts:
+            return None
+        if len(parts) == 1:
+            return parts[0][0], parts[0][1]
+        rows, index = np.unique(np.concatenate([r for r, _ in parts]), return_inverse=True)
+        return rows, np.bincount(index, weights=np.concatenate([z for _, z in parts])).astype(np.float32)
 
     def stream(self, sub: str = "") -> StreamView:
         """The acting strategy's own random stream (``sub`` names a sub-stream)."""

@@ -211,15 +211,13 @@ class Rules:
         ``sparse``: (rows, log-odds) a few rows add."""
         m = day.members
         g_terms, m_terms = day.terms(purpose)
-        if g_terms is not None:
-            group_z = group_z + g_terms
-        odds = m.per_member(np.exp(group_z))
+        odds = m.per_member(np.exp(group_z if g_terms is None else group_z + g_terms))
         odds *= base_odds
         if m_terms is not None:
             member_z = m_terms if member_z is None else member_z + m_terms
         if member_z is not None:
             odds *= np.exp(member_z)
-        if sparse is not None:
+        if (sparse := day.sparse_terms(purpose, sparse)) is not None:
             odds[sparse[0]] *= np.exp(sparse[1])
         return self.draws.common(purpose, day.t, m.uid, odds)
 
@@ -228,14 +226,13 @@ class Rules:
         """Rows (sorted) choosing rare choice ``purpose`` among ``eligible`` (``sim.engine.draws``);
         ``sparse``: (rows, log-odds) a few rows add."""
         g_terms, m_terms = day.terms(purpose)
-        if g_terms is not None:
-            group_z = group_z + g_terms
+        group_z = group_z if g_terms is None else group_z + g_terms
         terms = [*self._member_terms(purpose, day.members), *extra]
         if m_terms is not None:
             terms.append((1.0, m_terms, None))
         _, group_bound, free_bound = self.bounds[purpose]
         return self.draws.rare(purpose, day.t, day.members, gates, base_odds, group_z, terms,
-                               group_bound, free_bound, eligible, sparse)
+                               group_bound, free_bound, eligible, day.sparse_terms(purpose, sparse))
 
     def apply(self, day: Day) -> None:
         b, m, t = self.b, day.members, day.t
@@ -340,6 +337,8 @@ class Rules:
             odds = m.per_member(np.exp(zeros if g_terms is None else g_terms)) * base_odds
             if m_terms is not None:
                 odds *= np.exp(m_terms)
+            if (sparse := day.sparse_terms(choice.name)) is not None:
+                odds[sparse[0]] *= np.exp(sparse[1])
             return np.flatnonzero(self.draws.common(choice.name, day.t, m.uid, odds.astype(np.float32)) & eligible)
         gates = m.column(choice.gate_column) if choice.trait is not None else int(self.gate(choice.name, base_odds))
         return self._rare(choice.name, day, gates, base_odds, zeros, eligible)

@@ -107,9 +107,10 @@ class RedPackets(Strategy):
             day.cost("red_packets", drops * p.amount)
             if p.hunters is not None and p.hold:
                 names = day.model.spec.members.segment_names()
-                hunter = (day.members.segment == names.index(p.hunters)) & day.members.per_member(drops > 0, bool)
-                day.add_member_term("leave", hunter * np.float32(-p.hold))
-                day.add_member_term("lapse", hunter * np.float32(-p.hold))
+                hunters = np.flatnonzero((day.members.segment == names.index(p.hunters))
+                                         & day.members.per_member(drops > 0, bool))
+                day.add_member_term("leave", -p.hold, rows=hunters)
+                day.add_member_term("lapse", -p.hold, rows=hunters)
         self._today = drops
 
     def _drops(self, day) -> np.ndarray:

@@ -89,9 +89,9 @@ class Shills(Strategy):
             covered[: len(self._covered)] = self._covered
             day.add_group_term("post", np.log1p(p.lift * covered * self._youth(day)))
         if p.leave_boost:
-            noticed = day.members.column("shills_noticed") >= 0
-            if noticed.any():
-                day.add_member_term("leave", noticed * np.float32(p.leave_boost))
+            noticed = np.flatnonzero(day.members.column("shills_noticed") >= 0)
+            if len(noticed):
+                day.add_member_term("leave", p.leave_boost, rows=noticed)
         posts = p.accounts * p.posts_per_day
         day.send("shill", posts, proof=posts * self._youth(day))
         day.cost("shills", p.accounts * p.hours_per_account * p.hourly_rate)
