@@ -81,6 +81,7 @@ class Day:
         self.active: np.ndarray | None = None
         self.posts_by_group: np.ndarray | None = None
         self.chosen: dict[str, np.ndarray] = {}  # rows choosing each generic choice today
+        self.writers: tuple[np.ndarray, np.ndarray] | None = None  # (rows who posted, their messages today)
 
     # -- what strategies write --------------------------------------------------------
     def _scoped(self, values) -> np.ndarray:

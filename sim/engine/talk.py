@@ -74,6 +74,7 @@ class Talk:
         extra += np.float32(1)
         count = extra.astype(np.uint32)
         m.messages[rows] += count
+        day.writers = (rows, count)
         day.member_msgs = np.zeros(g.count)
         if len(rows):
             starts = np.cumsum(runs) - runs
