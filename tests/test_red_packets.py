@@ -97,10 +97,10 @@ def test_members_packets_are_talk_in_the_group():
 def test_money_is_booked_and_handed_out_exactly():
     d = daily(["days=30", "strategies.red_packets.drops_per_day=2", "strategies.red_packets.amount=15"], 1, 4)
     drop_days = d["day"].between(14, 27)
-    assert d["spend_red_packets"].sum() == pytest.approx(14 * 2 * 15)
+    assert np.allclose(d["spend_red_packets"], d["packet_money"])  # the operator pays what is grabbed
+    assert 0 < d["spend_red_packets"].sum() <= 14 * 2 * 15 + 1e-9
     assert (d.loc[~drop_days, ["spend_red_packets", "packets_grabbed", "packet_money"]] == 0).all().all()
     assert (d.loc[drop_days, "packets_grabbed"] <= 2 * 20).all()
-    assert (d["packet_money"] <= d["spend_red_packets"] + 1e-9).all()
     res = sim.run(sim.load_scenario(BLITZ, ONE_GROUP + ["days=30"]), reps=1, seed=4)
     assert res.members["received"].sum() == pytest.approx(res.daily["packet_money"].sum(), rel=1e-5)
 

@@ -81,3 +81,14 @@ def test_restoring_the_order_equals_a_stable_sort(blocks, sort_blocks):
     m.order(7)
     expected = np.argsort(np.array(groups, np.int64), kind="stable")
     assert np.array_equal(m.uid, expected.astype(np.uint32)) and (np.diff(m.group) >= 0).all()
+
+
+def test_a_new_membership_takes_the_person_but_not_a_strategy_column():
+    """Enrolling copies the person's traits and state, while strategy columns (money received, a
+    group's own bookkeeping) start at their fill, so per-person sums count each yuan once."""
+    m = Members(capacity=8)
+    m.add_column("received", np.float32, 0.0, archived=True)
+    m.add(2, uid=np.arange(2, dtype=np.uint32), person=np.arange(2, dtype=np.uint32),
+          group=np.zeros(2, np.int32), trust=np.float32(0.7), received=np.float32(10))
+    m.enroll(np.array([0]), np.array([1], np.int32), 5, move=False, keys=np.array([99], np.uint32))
+    assert m.n == 3 and m.person[2] == 0 and m.trust[2] == np.float32(0.7) and m.received[2] == 0

@@ -170,7 +170,7 @@ class Day:
         parts = self._sparse_terms.get(choice, []) + ([extra] if extra is not None else [])
         if not parts:
             return None
-        if len(parts) == 1:
+        if len(parts) == 1 and (np.diff(parts[0][0]) > 0).all():
             return parts[0][0], parts[0][1]
         rows, index = np.unique(np.concatenate([r for r, _ in parts]), return_inverse=True)
         return rows, np.bincount(index, weights=np.concatenate([z for _, z in parts])).astype(np.float32)

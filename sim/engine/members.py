@@ -23,7 +23,7 @@ per-group value reaches its members by ``np.repeat`` and per-group counts are
 ``np.add.reduceat`` sums, an order of magnitude faster than gathers and ``bincount``
 at 10^6 members. Recruits join the newest group and keep the order by themselves; a
 change that breaks it (a membership in an older group) is repaired by one stable sort
-before the next rules run. Rows grow by amortised doubling. Rows of memberships that ended are moved out of the live
+before the next rules run. Rows grow by half again when full. Rows of memberships that ended are moved out of the live
 arrays into ``archive`` (the columns the members tables need) once they make up a
 quarter of the rows, so the daily rules touch mostly present members. Strategies
 declare their own per-member state as ``Column``s; the model adds them with
@@ -104,6 +104,7 @@ class Members:
         self.archive: dict[str, list[np.ndarray]] = {c: [] for c in ARCHIVED}  # departed rows' values
         for name, (dtype, fill) in base_columns(traits).items():
             self.add_column(name, dtype, fill)
+        self._person_columns = [c for c in self._spec if c not in MEMBERSHIP_COLUMNS]  # strategies' are per membership
         self.row_counts = np.zeros(0, np.int64)  # rows per group (present or not yet archived)
         self._ordered = True
         self.several = False  # some person has more than one membership (see ``persons``)
@@ -155,7 +156,7 @@ class Members:
         """New memberships of the persons of ``rows`` in ``group`` from ``day``: person
         columns copied, membership columns fresh (``keys`` their draw keys). A move ends
         the old membership the day before and carries its silence over."""
-        values = {name: self._cols[name][rows] for name in self._spec if name not in MEMBERSHIP_COLUMNS}
+        values = {name: self._cols[name][rows] for name in self._person_columns}
         values.update(uid=keys, group=group, joined=day)
         if move:
             values.update(lapsed_day=self.lapsed_day[rows], first_lapsed=self.first_lapsed[rows])

@@ -231,5 +231,5 @@ def draw_segments(streams: Streams, shares: np.ndarray, uids: np.ndarray) -> np.
         return np.zeros(len(uids), np.int8)
     u = streams.uniform("trait.segment", 0, uids)
     cum = np.cumsum(shares)
-    cum[-1] = 1.0
+    cum /= cum[-1]  # shares within rounding of 1: a last segment of share 0 stays empty
     return np.searchsorted(cum, u, side="right").astype(np.int8)

@@ -24,7 +24,7 @@ from .errors import InputError
 
 FILE_BYTES = 4 * 2**20        # a scenario or experiment file of a few MB is not a scenario
 YAML_NODES = 100_000          # nodes of a YAML document, aliases counted each time they are used
-MEMBERS_MAX = 2**31           # member ids are 32-bit
+MEMBERS_MAX = 2**30           # member ids are 32-bit; those from 2^30 are for attracted recruits
 ROWS_MAX = 200_000_000        # daily rows of one run (days × groups)
 MEMBER_DAYS_MAX = 2e10        # present member-days of one run: about 15-30 min here at 10-20 M/s
 RUNS_MAX = 200_000            # runs of one experiment (arms × replications)

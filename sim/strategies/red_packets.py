@@ -7,8 +7,10 @@ first served among those reading at the drop's ``hour``: a member who saw the gr
 is online then with probability ``online`` · reach(hour) (reach as for operator messages,
 ``sim.strategies.messaging.REACH``), and the online ones grab in a random order until the
 shares run out. The split is WeChat's random one (拼手气): each grab draws uniformly between
-0.01 CNY and twice the mean of what is left, the last takes the rest. The money is booked as
-``red_packets`` and each member's takings in her column ``received`` (CNY; ``members.parquet``).
+0.01 CNY and twice the mean of what is left, the last takes the rest. The money grabbed is
+booked as ``red_packets`` (shares nobody grabs go back to the operator, as WeChat returns
+them after a day) and each member's takings in her column ``received`` (CNY;
+``members.parquet``).
 
 **What a drop does** (seeds 000, 001: red packets, sign-ins and small rewarded tasks keep
 the mood up, in short spikes unless paired with value):
@@ -24,7 +26,7 @@ Management Science 2024: a recipient of 1 unit sends about 0.18 back to the grou
 24 hours), ``luckiest`` times more for the biggest share of a drop (default 1.5, the same
 study). Members' packets are not the operator's cost (output ``member_packets``, CNY) but
 move activity: each is grabbed like the operator's, one grab (and its thanks) per share, so
-they go to the channel ``gift`` as as many messages as the operator's packets drew grabs per
+they go to the channel ``gift`` as many messages as the operator's packets drew grabs per
 CNY that day, times their CNY, and count toward the group's liveliness as social proof: the
 days after a drop are a little livelier (``sim.engine.rules.Contagion``).
 
@@ -58,7 +60,7 @@ FLOOR = 0.01  # CNY: the smallest share WeChat gives
 
 
 class RedPacketParams(StrategyParams):
-    amount: float = Field(20.0, ge=0, le=MONEY_MAX, description="CNY per packet")
+    amount: float = Field(20.0, gt=0, le=MONEY_MAX, description="CNY per packet")
     shares: int = Field(20, ge=1, le=200, description="parts a packet splits into")
     drops_per_day: int = Field(1, ge=0, le=20, description="packets a group and drop day")
     hour: int = Field(20, ge=0, le=23, description="hour of the drop")
@@ -75,7 +77,7 @@ class RedPacketParams(StrategyParams):
 
     @model_validator(mode="after")
     def _a_fen_a_share(self):
-        if self.amount and self.amount < FLOOR * self.shares:
+        if self.amount < FLOOR * self.shares:
             raise ValueError(f"amount {self.amount} CNY cannot give each of {self.shares} shares 0.01 CNY")
         return self
 
@@ -104,7 +106,6 @@ class RedPackets(Strategy):
         if drops.any():
             day.add_group_term("post", p.boost * (drops > 0))
             day.add_group_term("wake", p.wake_boost * (drops > 0))
-            day.cost("red_packets", drops * p.amount)
             if p.hunters is not None and p.hold:
                 names = day.model.spec.members.segment_names()
                 hunters = np.flatnonzero((day.members.segment == names.index(p.hunters))
@@ -133,13 +134,14 @@ class RedPackets(Strategy):
             expected = drops * p.hunters_per_drop
             day.attract(p.hunters, day.stream().generator(day.t, "hunters").poisson(expected))
         if drops.any():
-            sent, grabs = self._grab(day, drops)
+            sent, grabs, taken = self._grab(day, drops)
+            day.cost("red_packets", taken)  # what nobody grabs goes back to the operator's wallet
             day.add_output("member_packets", sent)
             day.send("gift", sent * grabs / np.maximum(drops * p.amount, FLOOR))
 
     def _grab(self, day, drops: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Shares grabbed first come, first served; returns (members' packets sent back, CNY;
-        shares grabbed), per group."""
+        shares grabbed; CNY grabbed), per group."""
         p, m = self.params, day.members
         stream = day.stream()
         rows = np.flatnonzero(day.seen & m.per_member(drops > 0, bool))
@@ -175,9 +177,10 @@ class RedPackets(Strategy):
         n_groups = len(drops)
         grabs = np.bincount(group, weights=k, minlength=n_groups)
         day.add_output("packets_grabbed", grabs)
-        day.add_output("packet_money", np.bincount(m.group[rows], weights=got, minlength=n_groups))
+        money = np.bincount(m.group[rows], weights=got, minlength=n_groups)
+        day.add_output("packet_money", money)
         back = p.reciprocity * got * np.where(luckiest, p.luckiest, 1.0)
-        return np.bincount(m.group[rows], weights=back, minlength=n_groups), grabs
+        return np.bincount(m.group[rows], weights=back, minlength=n_groups), grabs, money
 
 
 def split(amount: float, shares: int, packets: int, gen: np.random.Generator) -> np.ndarray:

@@ -19,7 +19,9 @@ keyword bot) under ``service``.
 
 Outputs, so users can check the effect as the study measured it: ``first_posts`` and
 ``first_replies`` per (day, group); and, on the day each newcomer's ``days``-day window
-closes (or she leaves before), ``followed_replied`` / ``again_replied`` (answered newcomers,
+closes (or she leaves before; on the strategy's first day after, if it skips days; her
+posts are seen on its days only, so schedule it every day, the default, for complete
+counts), ``followed_replied`` / ``again_replied`` (answered newcomers,
 and those of them who posted again in the window) and ``followed_unreplied`` /
 ``again_unreplied``. KPI: ``service_spend``.
 """
@@ -52,7 +54,7 @@ class Service(Strategy):
     name = "service"
     Params = ServiceParams
     columns = (Column("first_post", np.int16, -1, "day of her first post in the group (-1: none yet)"),
-               Column("answered", np.int8, 0, "her first post got a reply (1) or not (0)"),
+               Column("answered", np.int8, 0, "her first post got a reply (1) or not (0); -1 once followed up"),
                Column("posted_again", np.int16, -1, "day of her next post after the first (-1: none yet)"))
     outputs = tuple(Output(name, meaning=meaning) for name, meaning in (
         ("first_posts", "newcomers' first posts"), ("first_replies", "first posts answered"),
@@ -95,9 +97,10 @@ class Service(Strategy):
         """Newcomers whose window closes today, or who leave before it does."""
         m, n_groups = day.members, day.groups.count
         days = self.params.days
-        closing = (first >= 0) & day.present & ((first == day.t - days) | (day.leaving & (first > day.t - days)))
+        closing = (first >= 0) & (answered >= 0) & day.present & ((first <= day.t - days) | day.leaving)
         for label, mask in (("replied", closing & (answered == 1)), ("unreplied", closing & (answered == 0))):
             rows = np.flatnonzero(mask & day.members.per_member(day.scope, bool))
             day.add_output(f"followed_{label}", np.bincount(m.group[rows], minlength=n_groups))
             came_back = rows[(again[rows] >= 0) & (again[rows] <= first[rows] + self.params.days)]
             day.add_output(f"again_{label}", np.bincount(m.group[came_back], minlength=n_groups))
+        answered[closing] = -1  # followed up: counted once
