@@ -97,3 +97,10 @@ class Groups:
             self.size[gid:] += added
             self.admitted[gid:] += added
         return placed, rest
+
+
+def sized(per_group: np.ndarray, n_groups: int, dtype=np.int64) -> np.ndarray:
+    """A per-group array made before today's groups opened, padded with zeros to ``n_groups``."""
+    out = np.zeros(n_groups, dtype)
+    out[: len(per_group)] = per_group[:n_groups]
+    return out

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from .choices import CHOICES
+from .groups import sized
 
 FLAGS = ("member_posts", "active", "seen", "lapsed", "muted")
 
@@ -55,8 +56,8 @@ class Recorder:
         states = (day.posted, day.active, day.seen, lapsed, muted)
         row = {"day": np.full(n_groups, day.t, np.int32), "group": np.arange(n_groups, dtype=np.int32),
                "group_age": (day.t - g.opened).astype(np.int32), "members": g.size.copy(),
-               "joined": joined, "enrolled": _sized(self.model.enrolled, n_groups),
-               "moved_out": _sized(self.model.moved_out, n_groups), "left": left}
+               "joined": joined, "enrolled": sized(self.model.enrolled, n_groups),
+               "moved_out": sized(self.model.moved_out, n_groups), "left": left}
         lost_row = np.zeros(n_groups, np.int64)
         if lost:
             lost_row[-1] = lost
@@ -125,13 +126,6 @@ class Recorder:
         columns = ["person", "segment", "source", "groups", "joined", "left", "lapsed", "messages", "purchases",
                    *amounts]
         return out[columns].reset_index(drop=True)
-
-
-def _sized(per_group: np.ndarray, n_groups: int) -> np.ndarray:
-    """A per-group array made before today's groups opened, padded with zeros."""
-    out = np.zeros(n_groups, np.int64)
-    out[: len(per_group)] = per_group[:n_groups]
-    return out
 
 
 def _dtype(values: np.ndarray, money: bool):

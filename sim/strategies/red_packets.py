@@ -51,6 +51,7 @@ from pydantic import Field, model_validator
 
 from ..analysis.kpis import Kpi
 from ..engine.day import Channel, Output
+from ..engine.groups import sized
 from ..engine.members import Column
 from ..engine.rules import LOGIT_MAX, MONEY_MAX
 from .base import Strategy, StrategyParams, register
@@ -119,16 +120,12 @@ class RedPackets(Strategy):
         p = self.params
         drops = np.where(day.scope, float(p.drops_per_day), 0.0)
         if p.quiet_days is not None:
-            quiet = np.zeros(day.groups.count, np.int64)
-            quiet[: len(self._quiet)] = self._quiet[: day.groups.count]
-            drops[quiet < p.quiet_days] = 0
+            drops[sized(self._quiet, day.groups.count) < p.quiet_days] = 0
         return drops
 
     def after(self, day) -> None:
         p, m, g = self.params, day.members, day.groups
-        quiet = np.zeros(g.count, np.int64)
-        quiet[: len(self._quiet)] = self._quiet[: g.count]
-        self._quiet = np.where(day.posts_by_group[: g.count] > 0, 0, quiet + 1)
+        self._quiet = np.where(day.posts_by_group[: g.count] > 0, 0, sized(self._quiet, g.count) + 1)
         drops = self._today
         if drops.any() and p.hunters is not None and p.hunters_per_drop:
             expected = drops * p.hunters_per_drop

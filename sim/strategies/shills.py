@@ -46,6 +46,7 @@ from pydantic import Field
 
 from ..analysis.kpis import Kpi
 from ..engine.day import Channel, Output
+from ..engine.groups import sized
 from ..engine.members import Column
 from ..engine.rules import LOGIT_MAX, MONEY_MAX
 from .base import Strategy, StrategyParams, register
@@ -85,8 +86,7 @@ class Shills(Strategy):
     def plan(self, day) -> None:
         p, g = self.params, day.groups
         if self._covered is not None and self._covered_day == day.t - 1 and p.lift:
-            covered = np.zeros(g.count)
-            covered[: len(self._covered)] = self._covered
+            covered = sized(self._covered, g.count, float)
             day.add_group_term("post", np.log1p(p.lift * covered * self._youth(day)))
         if p.leave_boost:
             noticed = np.flatnonzero(day.members.column("shills_noticed") >= 0)
