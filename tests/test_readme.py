@@ -11,6 +11,7 @@ import sim
 from sim.engine.rules import Behavior
 from sim.engine.traits import Distribution
 from sim.experiments.scenario import scenario_model
+from sim.strategies import REGISTRY, reference
 
 README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
 
@@ -143,3 +144,11 @@ def test_a_stale_or_unmarked_value_in_the_annotated_scenario_is_caught():
     assert [w.split(":")[0] for w in not_defaults(trait)[0]] == ["members.activity"]
     assert not_defaults(trait.replace("0.123457}", "0.123457}   # Example: a lively crowd"))[0] == []
     assert not_defaults(good + "sead: 1\n")[0] == ["sead: not a field of the schema"]
+
+
+def test_the_strategy_reference_in_the_readme_is_the_code_s():
+    """The README's strategy reference is what ``sim.strategies.reference`` generates now."""
+    section = README.split(reference.START, 1)[1].split(reference.END, 1)[0]
+    assert section.strip() == reference.markdown().strip(), \
+        "README is out of date: run python -m sim.strategies.reference --write"
+    assert all(f"**`{name}`**" in section for name in REGISTRY)

@@ -33,10 +33,10 @@ REACH = (0.35, 0.2, 0.12, 0.08, 0.08, 0.12, 0.3, 0.6, 0.8, 0.85, 0.8, 0.85,
 
 
 class MessagingParams(StrategyParams):
-    per_day: float = Field(3.0, ge=0, le=50)
-    slots: tuple[int, ...] = Field((9, 12, 20), min_length=1, max_length=24)
-    value_share: float = Field(0.6, ge=0, le=1)
-    cost_per_message: float = Field(2.0, ge=0, le=MONEY_MAX)
+    per_day: float = Field(3.0, ge=0, le=50, description="operator messages a day per group (0.5: every other day)")
+    slots: tuple[int, ...] = Field((9, 12, 20), min_length=1, max_length=24, description="hours they go out (0-23)")
+    value_share: float = Field(0.6, ge=0, le=1, description="share of useful content; the rest are ads / pushes")
+    cost_per_message: float = Field(2.0, ge=0, le=MONEY_MAX, description="CNY of staff time per message and group")
 
     @field_validator("slots")
     @classmethod
