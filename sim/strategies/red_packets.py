@@ -136,7 +136,7 @@ class RedPackets(Strategy):
             day.add_output("member_packets", sent)
             day.send("gift", sent * grabs / np.maximum(drops * p.amount, FLOOR))
 
-    def _grab(self, day, drops: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _grab(self, day, drops: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Shares grabbed first come, first served; returns (members' packets sent back, CNY;
         shares grabbed; CNY grabbed), per group."""
         p, m = self.params, day.members
@@ -145,20 +145,19 @@ class RedPackets(Strategy):
         # one uniform each: online if u < q, and among the online, the smaller u the quicker
         q = p.online * REACH[p.hour]
         u = stream.uniform(day.t, m.uid[rows], "grab")
+        group_of = m.group[rows]
         online = m.group_runs(rows[u < q])[: len(drops)]
         # only the quickest few per group can grab: keep those under a bound that leaves at
         # least twice the shares on average, and every online member of a group it would starve
         bound = q * np.minimum(2 * p.shares / np.maximum(online, 1), 1.0)
-        quick = u < bound[m.group[rows]]
-        kept = m.group_runs(rows[quick])[: len(drops)]
-        starved = kept < np.minimum(online, p.shares)
+        quick = u < bound[group_of]
+        starved = m.group_runs(rows[quick])[: len(drops)] < np.minimum(online, p.shares)
         if starved.any():
-            quick |= (u < q) & starved[m.group[rows]]
-        rows, u = rows[quick], u[quick]
-        rows = rows[np.argsort(m.group[rows] + u.astype(np.float64), kind="stable")]  # by group, then quickest
-        kept = m.group_runs(np.sort(rows))[: len(drops)]
+            quick |= (u < q) & starved[group_of]
+        rows, u, group_of = rows[quick], u[quick], group_of[quick]
+        kept = m.group_runs(rows)[: len(drops)]  # rows are still in row order
+        rows = rows[np.argsort(group_of + u.astype(np.float64), kind="stable")]  # by group, then quickest
         starts = np.cumsum(kept) - kept
-        online = np.minimum(online, kept)  # the grabbers' count is all that matters below
         group = np.repeat(np.flatnonzero(drops), drops[drops > 0].astype(np.int64))  # one entry a packet
         amounts = split(p.amount, p.shares, len(group), stream.generator(day.t, "split"))
         k = np.minimum(online[group], p.shares)  # shares nobody online grabs go back to the operator
