@@ -70,7 +70,7 @@ class Recruiting:
     def _admit_attracted(self, per_group: np.ndarray, segment: int, t: int) -> np.ndarray:
         """Yesterday's attracted recruits of ``segment`` into their groups, up to the seats left."""
         g = self.model.groups
-        seats = np.maximum(g.capacity - g.size[: len(per_group)], 0)
+        seats = g.seats()[: len(per_group)]
         counts = np.minimum(per_group.astype(np.int64), seats)
         gids = np.repeat(np.arange(len(counts), dtype=np.int32), counts)
         uids = np.arange(self.next_attracted, self.next_attracted + len(gids), dtype=np.uint32)

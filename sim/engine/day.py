@@ -161,6 +161,32 @@ class Day:
         there, from tomorrow (``sim.engine.model.CommunityModel.enroll``)."""
         self.model.enroll(rows, groups, move)
 
+    def remove(self, rows) -> None:
+        """Remove the members at live ``rows`` from their groups today (moderators kicking
+        spammers out): they count as leaving today. Only in ``after``, once the member rules
+        have drawn today's choices."""
+        if self.leaving is None:
+            raise RuntimeError("remove: members can be removed only after the member rules ran (in after)")
+        rows = np.asarray(rows, np.int64)
+        if self.scope is not None:
+            rows = rows[self.scope[self.members.group[rows]]]
+        self.leaving[rows[self.present[rows]]] = True
+
+    def close(self, groups) -> None:
+        """Dissolve ``groups`` (ids) at the end of today: every present member leaves, except
+        those whose move to another group was asked for today (``enroll`` with ``move``),
+        and the group takes nobody again (``sim.engine.groups``). Only in ``after``."""
+        gids = np.asarray(groups, np.int64).ravel()
+        if self.scope is not None:
+            gids = gids[self.scope[gids]]
+        if not len(gids):
+            return
+        closing = np.zeros(self.groups.count, bool)
+        closing[gids] = True
+        rows = np.flatnonzero(self.members.per_member(closing, bool) & self.present)
+        self.remove(np.setdiff1d(rows, self.model.moving_out(), assume_unique=True))
+        self.groups.closed[gids] = True
+
     def terms(self, choice: str) -> tuple[np.ndarray | None, np.ndarray | None]:
         return self._group_terms.get(choice), self._member_terms.get(choice)
 

@@ -11,6 +11,11 @@ at 500); seats that leavers free later are not handed out again. Group assignmen
 depends only on the order of arrival, so scenarios that recruit alike put the same
 recruits in the same groups (common random numbers hold at group level too). With it
 off there is one group; recruits who find it full are turned away (``lost_full``).
+
+**Closing.** A strategy may dissolve a group (``Day.close``: zombie-group migration, seed
+004). A closed group takes nobody again: no recruit, attracted recruit or enrolment, and no
+strategy acts on it (``sim.strategies.schedule.scope``); if it held the invitation, the next
+joiners open a new group.
 """
 from __future__ import annotations
 
@@ -61,10 +66,15 @@ class Groups:
         self.admitted = np.zeros(0, np.int64)  # joiners ever routed to the group
         self.opened = np.zeros(0, np.int32)
         self.liveliness = np.zeros(0, np.float64)
+        self.closed = np.zeros(0, bool)        # dissolved: takes nobody, no strategy acts on it
 
     @property
     def count(self) -> int:
         return len(self.agents)
+
+    def seats(self) -> np.ndarray:
+        """Free places per group today (none in a closed group)."""
+        return np.where(self.closed, 0, np.maximum(self.capacity - self.size, 0))
 
     def open(self, day: int, count: int = 1) -> int:
         """Open ``count`` new groups on ``day``; returns the first new gid."""
@@ -75,13 +85,14 @@ class Groups:
         self.admitted = np.concatenate([self.admitted, np.zeros(count, np.int64)])
         self.opened = np.concatenate([self.opened, np.full(count, day, np.int32)])
         self.liveliness = np.concatenate([self.liveliness, np.full(count, self.initial_liveliness)])
+        self.closed = np.concatenate([self.closed, np.zeros(count, bool)])
         return first
 
     def route(self, count: int, day: int) -> tuple[np.ndarray, int]:
         """Assign ``count`` joiners to groups; returns (gid per joiner, number turned away)."""
         if count == 0:
             return np.zeros(0, np.int32), 0
-        if self.count == 0:
+        if self.count == 0 or self.closed[-1]:
             self.open(day)
         gid = self.count - 1
         room = max(self.capacity - int(self.admitted[gid] if self.auto_switch else self.size[gid]), 0)

@@ -108,7 +108,7 @@ class CommunityModel(mesa.Model):
         (``sim.engine.members``). They start tomorrow, when they are counted as
         ``enrolled`` in the new group and ``moved_out`` of the old; until then today's
         rows stay as they are. A person already in the group, a member who left today
-        and seats past the group's ``capacity`` are skipped."""
+        and seats past the group's ``capacity`` (or in a closed group) are skipped."""
         rows = np.asarray(rows, np.int64)
         target = np.broadcast_to(np.asarray(groups, np.int64), rows.shape)
         if len(rows) and (rows.min() < 0 or rows.max() >= self.members.n):
@@ -116,6 +116,11 @@ class CommunityModel(mesa.Model):
         if len(target) and (target.min() < 0 or target.max() >= self.groups.count):
             raise IndexError(f"enroll: no group {int(target.max())}; groups are 0..{self.groups.count - 1}")
         self._enrolments.append((rows.copy(), target.copy(), bool(move)))
+
+    def moving_out(self) -> np.ndarray:
+        """Live rows whose move to another group was asked for today."""
+        moves = [rows for rows, _, move in self._enrolments if move]
+        return np.unique(np.concatenate(moves)) if moves else np.zeros(0, np.int64)
 
     def _start_enrolments(self, day: int) -> None:
         m, g = self.members, self.groups
@@ -129,7 +134,7 @@ class CommunityModel(mesa.Model):
             _, first = np.unique(wanted[fresh], return_index=True)
             once = np.flatnonzero(fresh)[np.sort(first)]  # once per (person, group), in the order asked
             rows, target = rows[once], target[once]
-            seats = np.maximum(g.capacity - g.size, 0)
+            seats = g.seats()
             rank = np.zeros(len(target), np.int64)  # place in the queue of its group
             for gid in np.unique(target):
                 rank[target == gid] = np.arange((target == gid).sum())

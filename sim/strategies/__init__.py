@@ -1,5 +1,6 @@
 """Operator strategies. Importing this package registers every built-in strategy."""
-from . import messaging, red_packets, service, shills  # noqa: F401  (registers each)
+from . import (activities, messaging, migration, moderation, onboarding, red_packets, service,  # noqa: F401
+               shills)  # (importing registers each)
 from .base import REGISTRY, Strategy, StrategyParams, declared_kpis, kpi_catalog, register
 from .schedule import Schedule, Target
 

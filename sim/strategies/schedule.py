@@ -12,7 +12,7 @@ engine confines each strategy's actions to the groups they allow that day
 - ``group_age``: [from, to] days since each group opened: a lifecycle stage (seed 004:
   strong operations in a group's first month, 7/21/30-day campaigns).
 
-``where`` (which groups):
+``where`` (which groups; never a closed one, ``sim.engine.groups``):
 - ``groups``: group ids (groups are numbered from 0 in the order they open);
 - ``min_size`` / ``max_size``: present members that day (after its arrivals).
 
@@ -71,7 +71,7 @@ def scope(when: Schedule, where: Target, day) -> np.ndarray:
     g = day.groups
     if not when.today(day.t, day.weekday):
         return np.zeros(g.count, bool)
-    mask = g.size >= where.min_size
+    mask = (g.size >= where.min_size) & ~g.closed
     if where.max_size is not None:
         mask &= g.size <= where.max_size
     if where.groups is not None:

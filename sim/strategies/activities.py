@@ -1,0 +1,1 @@
+"""Placeholder: the activities strategy is being written."""

@@ -1,0 +1,1 @@
+"""Placeholder: the migration strategy is being written."""

@@ -1,0 +1,1 @@
+"""Placeholder: the moderation strategy is being written."""

@@ -1,0 +1,1 @@
+"""Placeholder: the onboarding strategy is being written."""
