@@ -15,8 +15,22 @@ groups (``Day.attract``: freebie hunters drawn by red packets). They arrive the 
 source ``SOURCE_GIVEAWAY``, as many as the group has seats for, with uids from a range of
 their own (from ``ATTRACTED_UID``), so the programme's ordinary recruits keep their uids,
 traits and luck whether or not a strategy attracts anyone.
+
+**The invitation funnel** (拉新承接, seed 001). A strategy can set tomorrow's funnel
+(``Day.invite``, a ``Funnel``): a welcome offer's ``join_probability`` in place of the
+scenario's, and re-invites: the recruits of day d who did not join are invited again on day
+d + ``reinvite_after`` (if that day's funnel still asks for it; each day's non-joiners once),
+and each joins then with probability ``rejoin``. The join draw stays
+``uniform("join", t, uid) < p``, so a higher offer admits a superset of the same joiners; a
+re-invited recruit is the same person (same uid, so the same traits and luck), her second
+decision a draw of purpose ``rejoin`` (no other draw moves); she is routed with that day's
+joiners, after them, with source ``SOURCE_REINVITED``. A day without a funnel set is
+exactly the scenario's recruitment. ``Recruiting.today`` holds the day's funnel counts
+(``FunnelCounts``) for the strategy that books its costs.
 """
 from __future__ import annotations
+
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -25,7 +39,28 @@ from .traits import TRAITS, TraitDraws, draw_segments, stored
 
 SOURCE_RECRUITMENT = 0
 SOURCE_GIVEAWAY = 1
+SOURCE_REINVITED = 2  # a recruit who joined when re-invited (Funnel)
 ATTRACTED_UID = 1 << 30  # ordinary recruits stay below it; added memberships' keys are >= 2^31
+
+
+@dataclass(frozen=True)
+class Funnel:
+    """One day's invitation funnel, set the day before (``Day.invite``)."""
+    join_probability: float | None = None  # the welcome offer's; None: the scenario's
+    reinvite_after: int | None = None      # re-invite the non-joiners of this many days ago
+    rejoin: float = 0.0                    # share of the re-invited who join
+
+
+@dataclass
+class FunnelCounts:
+    """What the funnel did on one day: ``recruits`` reaching the invitation, the
+    ``join_probability`` they joined with, earlier non-joiners ``reinvited``, and per group the
+    fresh ``joiners`` and the re-invited who joined (``rejoined``)."""
+    recruits: int = 0
+    join_probability: float = 0.0
+    reinvited: int = 0
+    joiners: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    rejoined: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
 
 
 class Recruiting:
@@ -37,6 +72,10 @@ class Recruiting:
         self.next_uid = 0
         self.next_attracted = ATTRACTED_UID
         self.attracted: list[tuple[np.ndarray, int]] = []  # (recruits per group, segment) for tomorrow
+        self.funnels: dict[int, Funnel] = {}  # day -> the funnel a strategy set for it
+        self.recruited: dict[int, tuple[int, int, float]] = {}  # day -> (first uid, recruits, join probability)
+        self.reinvited_days: set[int] = set()
+        self.today = FunnelCounts()
         self.trait_draws = TraitDraws(model.streams)
         # a trait no switched-on rule reads is not drawn (its column keeps its fill value):
         # drawing 10^6 members' traits costs about 0.1 s per trait
@@ -52,20 +91,44 @@ class Recruiting:
             uids = np.zeros(0, np.uint32)
         recruits = int(m.streams.generator("arrivals", t).poisson(self.spec.arrivals_per_day)) \
             if self.spec.arrivals_per_day > 0 else 0
+        funnel = self.funnels.pop(t, Funnel())
+        p = self.spec.join_probability if funnel.join_probability is None else funnel.join_probability
         if recruits:
             new = self._take(recruits)
-            joins = m.streams.uniform("join", t, new) < self.spec.join_probability
+            joins = m.streams.uniform("join", t, new) < p
             uids = np.concatenate([uids, new[joins]])
+            self.recruited[t] = (int(new[0]), recruits, p)
+        fresh = len(uids)
+        reinvited, back = self._reinvite(t, funnel)
+        if len(back):
+            uids = np.concatenate([uids, back])
         gids, lost = m.groups.route(len(uids), t)
         uids = uids[: len(gids)]  # recruits past a full group are turned away
-        for start in range(0, len(gids), self.BATCH):  # batches bound the temporaries
-            stop = start + self.BATCH
+        for start in range(0, min(len(gids), fresh), self.BATCH):  # batches bound the temporaries
+            stop = min(start + self.BATCH, fresh)
             self.admit(uids[start:stop], gids[start:stop], t, SOURCE_RECRUITMENT)
+        if len(gids) > fresh:
+            self.admit(uids[fresh:], gids[fresh:], t, SOURCE_REINVITED)
         joined = np.bincount(gids, minlength=m.groups.count)
+        initial = self.spec.initial_members if t == 0 else 0  # already in: not the funnel's
+        self.today = FunnelCounts(recruits, p, reinvited, np.bincount(gids[initial:fresh], minlength=m.groups.count),
+                                  np.bincount(gids[fresh:], minlength=m.groups.count))
         for per_group, segment in self.attracted:
             joined += self._admit_attracted(per_group, segment, t)
         self.attracted = []
         return joined, lost
+
+    def _reinvite(self, t: int, funnel: Funnel) -> tuple[int, np.ndarray]:
+        """(re-invited, uids of those who join): the recruits of ``reinvite_after`` days ago
+        who did not join, each day's once; their join draws are read again, not redrawn."""
+        day = None if funnel.reinvite_after is None else t - funnel.reinvite_after
+        if day not in self.recruited or day in self.reinvited_days:
+            return 0, np.zeros(0, np.uint32)
+        self.reinvited_days.add(day)
+        first, count, p = self.recruited[day]
+        uids = np.arange(first, first + count, dtype=np.uint32)
+        out = uids[self.model.streams.uniform("join", day, uids) >= p]
+        return len(out), out[self.model.streams.uniform("rejoin", t, out) < funnel.rejoin]
 
     def _admit_attracted(self, per_group: np.ndarray, segment: int, t: int) -> np.ndarray:
         """Yesterday's attracted recruits of ``segment`` into their groups, up to the seats left."""

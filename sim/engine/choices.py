@@ -20,7 +20,10 @@ Declaring a ``Choice`` is all it takes to add one:
 - strategies add log-odds to it with ``Day.add_group_term`` / ``Day.add_member_term``;
 - the **recorder** counts its choosers per (day, group) in the column ``count``, when given.
 
-The six choices below have rules of their own in ``sim.engine.rules``; any other
+The choices below have rules of their own in ``sim.engine.rules`` (``spam``: posting
+members of the spam segment post ads, ``sim.engine.rules.Spam``, drawn right after
+posting with the stream ``spam`` on those members only, base odds from
+``behavior.spam.probability``; a common choice, so it reads no gate word); any other
 declared choice is drawn there generically among the ``eligible`` members (with base
 odds from its trait or ``base``), and today's choosers are left in ``Day.chosen`` for the
 code that gives the choice its consequence (a rule, or a strategy's ``after``).
@@ -108,7 +111,7 @@ def trait_choice() -> dict[str, Choice]:
     return {c.trait: c for c in CHOICES.values() if c.trait is not None}
 
 
-BUILT_IN = ("post", "lapse", "wake", "mute", "buy", "leave")
+BUILT_IN = ("post", "lapse", "wake", "mute", "buy", "leave", "spam")
 for _choice in (
     Choice("post", trait="activity", rare=False),
     Choice("lapse", trait="lapse", group_term=True, word="rare", byte=0),
@@ -116,5 +119,6 @@ for _choice in (
     Choice("buy", trait="purchase", group_term=True, word="rare", byte=2),
     Choice("leave", trait="leave", word="post", byte=0),  # the posting word's low byte (sim.engine.draws)
     Choice("wake", trait="wake", group_term=False, word="rare", byte=3, eligible="lapsed", count="woke"),
+    Choice("spam", rare=False, count="spammers"),  # members posting ads today (sim.engine.rules.Spam)
 ):
     declare(_choice)

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .arrivals import Funnel
 from .choices import CHOICES
 from .streams import StreamView
 
@@ -82,6 +83,7 @@ class Day:
         self.posts_by_group: np.ndarray | None = None
         self.chosen: dict[str, np.ndarray] = {}  # rows choosing each generic choice today
         self.writers: tuple[np.ndarray, np.ndarray] | None = None  # (rows who posted, their messages today)
+        self.spam_msgs = np.zeros(g)  # members' messages that were ads, per group (sim.engine.rules.Spam)
 
     # -- what strategies write --------------------------------------------------------
     def _scoped(self, values) -> np.ndarray:
@@ -156,6 +158,20 @@ class Day:
             raise ValueError("attract: a negative number of recruits")
         self.model.recruiting.attracted.append((np.floor(counts).astype(np.int64), names.index(segment)))
 
+    def invite(self, join_probability: float | None = None, reinvite_after: int | None = None,
+               rejoin: float = 0.0) -> None:
+        """Set tomorrow's invitation funnel (拉新承接; ``sim.engine.arrivals``: ``Funnel``):
+        tomorrow's recruits join with ``join_probability`` (a welcome offer; None: the
+        scenario's), and, with ``reinvite_after``, the recruits of that many days before
+        tomorrow who did not join are invited again and join with probability ``rejoin``.
+        The invitation is the programme's, not a group's, so ``scope`` does not confine it.
+        What today's funnel did is in ``model.recruiting.today`` (``FunnelCounts``)."""
+        if join_probability is not None and not 0 <= join_probability <= 1:
+            raise ValueError(f"invite: join_probability {join_probability} is not in [0, 1]")
+        if not 0 <= rejoin <= 1 or (reinvite_after is not None and reinvite_after < 1):
+            raise ValueError("invite: rejoin is in [0, 1] and reinvite_after at least 1 day")
+        self.model.recruiting.funnels[self.t + 1] = Funnel(join_probability, reinvite_after, rejoin)
+
     def enroll(self, rows, groups, move: bool = False) -> None:
         """Add the members at live ``rows`` to ``groups`` (a VIP or tier group), or move them
         there, from tomorrow (``sim.engine.model.CommunityModel.enroll``)."""
@@ -175,7 +191,10 @@ class Day:
     def close(self, groups) -> None:
         """Dissolve ``groups`` (ids) at the end of today: every present member leaves, except
         those whose move to another group was asked for today (``enroll`` with ``move``),
-        and the group takes nobody again (``sim.engine.groups``). Only in ``after``."""
+        and the group takes nobody again (``sim.engine.groups``). Only in ``after``. A member
+        whose move cannot start (no seat left, or she is there already) stays a day and
+        leaves tomorrow: ask only for the seats there are (``Groups.seats`` less
+        ``CommunityModel.asked_seats``)."""
         gids = np.asarray(groups, np.int64).ravel()
         if self.scope is not None:
             gids = gids[self.scope[gids]]

@@ -12,10 +12,12 @@ depends only on the order of arrival, so scenarios that recruit alike put the sa
 recruits in the same groups (common random numbers hold at group level too). With it
 off there is one group; recruits who find it full are turned away (``lost_full``).
 
-**Closing.** A strategy may dissolve a group (``Day.close``: zombie-group migration, seed
-004). A closed group takes nobody again: no recruit, attracted recruit or enrolment, and no
-strategy acts on it (``sim.strategies.schedule.scope``); if it held the invitation, the next
-joiners open a new group.
+**Closing.** A strategy may dissolve a group (``Day.close``: moving the active members of a
+zombie group elsewhere and dissolving it, seed 004). A closed group takes nobody again: no
+recruit, attracted recruit or enrolment, and no strategy acts on it
+(``sim.strategies.schedule.scope``); if it held the invitation, the next joiners open a new
+group. A member whose move out of it could not start (no seat, or already there) leaves
+the next day (``CommunityModel.step``), so it is empty from then on.
 """
 from __future__ import annotations
 

@@ -79,6 +79,8 @@ class CommunityModel(mesa.Model):
         day = Day(self, t)
         self._act(day, "plan")
         self.rules.apply(day)
+        if self.groups.closed.any():  # a move out of a dissolved group that could not start: she goes now
+            day.leaving |= self.members.per_member(self.groups.closed, bool) & day.present
         self._act(day, "after")
         m, g = self.members, self.groups
         size_today = g.size.copy()
@@ -94,9 +96,13 @@ class CommunityModel(mesa.Model):
 
     def _update_liveliness(self, day: Day, present: np.ndarray) -> None:
         """E_g ← memory·E_g + (1 − memory)·(today's weighted talk per present member)
-        (``sim.engine.rules.Contagion``); an emptied group falls silent."""
-        c = self.spec.behavior.contagion
-        talk = day.member_msgs + c.proof_weight * day.proof_msgs + c.operator_weight * day.operator_msgs
+        (``sim.engine.rules.Contagion``); an emptied group falls silent. Spam is not talk
+        (it counts ``talk_weight`` of a message: ``sim.engine.rules.Spam``)."""
+        c, spam = self.spec.behavior.contagion, self.spec.behavior.spam
+        member = day.member_msgs
+        if spam.active:
+            member = member - (1 - spam.talk_weight) * day.spam_msgs
+        talk = member + c.proof_weight * day.proof_msgs + c.operator_weight * day.operator_msgs
         per_member = np.divide(talk, present, out=np.zeros(len(present)), where=present > 0)
         g = self.groups
         g.liveliness = c.memory * g.liveliness + (1 - c.memory) * per_member
@@ -104,7 +110,7 @@ class CommunityModel(mesa.Model):
     def enroll(self, rows, groups, move: bool = False) -> None:
         """Ask for memberships of the members at live ``rows`` in ``groups`` (one group,
         or one per row): added to them (a VIP or tier group) or, with ``move``, moved
-        there (migration, dissolution), her person state and history kept
+        there (out of a group to be dissolved), her person state and history kept
         (``sim.engine.members``). They start tomorrow, when they are counted as
         ``enrolled`` in the new group and ``moved_out`` of the old; until then today's
         rows stay as they are. A person already in the group, a member who left today
@@ -121,6 +127,12 @@ class CommunityModel(mesa.Model):
         """Live rows whose move to another group was asked for today."""
         moves = [rows for rows, _, move in self._enrolments if move]
         return np.unique(np.concatenate(moves)) if moves else np.zeros(0, np.int64)
+
+    def asked_seats(self) -> np.ndarray:
+        """Places asked for today per group (memberships that start tomorrow, if they fit)."""
+        asked = [target for _, target, _ in self._enrolments]
+        return np.bincount(np.concatenate(asked), minlength=self.groups.count) if asked else \
+            np.zeros(self.groups.count, np.int64)
 
     def _start_enrolments(self, day: int) -> None:
         m, g = self.members, self.groups

@@ -6,6 +6,7 @@ Each day, for the members present, in this order:
    muted members look only on days they open the group (``muting.open_probability``).
 2. **post** – log-odds = trait ``activity`` + contagion + value content + strategy terms;
    a member who posts writes a number of **messages** with mean her trait ``verbosity``.
+   **spam** – posters of the spam segment post ads instead (``Spam``; off by default).
 3. **lapse** – go silent (zombie member; she stays but reads and posts nothing):
    trait ``lapse`` − contagion − value content − trust + terms. Posting today protects.
    **wake** – a member silent since before today starts reading again: trait ``wake`` +
@@ -13,7 +14,7 @@ Each day, for the members present, in this order:
 4. **mute** – set do-not-disturb: logit(``muting.base``) + fatigue + terms. Absorbing.
 5. **buy** – only members who saw the group on a day with a product push:
    trait ``purchase`` + trust + push response + terms; a person orders at most once a day.
-6. **leave** – quit the group: trait ``leave`` + fatigue − trust + terms.
+6. **leave** – quit the group: trait ``leave`` + fatigue − trust + spam + terms.
 7. **update** fatigue and trust from what each member saw (summed over a person's groups).
 
 Every block below is one mechanism, with its effect on each choice as a coefficient
@@ -144,6 +145,40 @@ class Purchase(Mechanism):
     order_value: float = Field(99.0, ge=0, le=MONEY_MAX, description="CNY per order")
 
 
+class Spam(Mechanism):
+    """Spam: members who post ads (发小广告, seeds 000, 004) lower the value of the group for
+    everyone, and a group whose only posts are ads is dead (seeds 000, 001). Off unless
+    ``segment`` names a member segment (declare its traits in the scenario: active posters
+    who stay). Each day, every member of that segment who posts writes ads with probability
+    ``probability`` (choice ``spam``, drawn right after posting from its own stream; only
+    posting members of the segment may choose it, so strategies' terms on ``spam`` matter
+    for them alone, e.g. posted group rules lowering newcomers' rule-breaking); all her
+    messages that day are ads. With S_g the spam messages of the day in group g:
+
+    - members who saw the group lose trust as from ``trust_weight``·S_g operator ads
+      (``Trust.ad_loss`` each); default 1: an ad is an ad, whoever posts it (stylized);
+    - every present member's log-odds of leaving rise by ``leave``·ln(1 + S_g) that day
+      (diminishing, as for value content). Default 0.25: one spam message makes 0.1-0.2%
+      more of the group leave that day (at leave rates of 0.6-1.2% a day: the baseline
+      programme's members, and the default trait's mean 1/81), within the 0.1-0.4% of
+      recipients who unsubscribe per marketing email (Mailchimp 2018-2019);
+    - spam is not conversation: liveliness counts a spam message as ``talk_weight`` of a
+      member's message (default 0: seeds 000, 001, a dead group is one where nobody answers
+      and the only posts are ads). Members' own posting and messages still count them
+      (``member_posts``, ``member_msgs``); ``spam_msgs`` and ``spammers`` say how many.
+    Spam does not add to fatigue (operator messages only). Strategies may remove spammers
+    with ``Day.remove`` (moderators) and add log-odds to ``spam``."""
+    segment: str | None = Field(None, max_length=120, description="member segment that posts ads (None: no spam)")
+    probability: float = Field(0.5, ge=0, le=1, description="daily probability a posting spammer posts ads")
+    trust_weight: float = Field(1.0, ge=0, le=100, description="trust lost per spam message seen, in operator ads")
+    leave: float = Field(0.25, ge=0, le=LOGIT_MAX, description="log-odds of leaving per ln(1 + spam messages)")
+    talk_weight: float = Field(0.0, ge=0, le=1, description="a spam message's weight in liveliness, in member messages")
+
+    @property
+    def active(self) -> bool:
+        return self.enabled and self.segment is not None
+
+
 class Behavior(BaseModel):
     """All member rules of a scenario (``behavior:`` in the file)."""
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
@@ -154,6 +189,7 @@ class Behavior(BaseModel):
     trust: Trust = Trust()
     purchase: Purchase = Purchase()
     dormancy: Dormancy = Dormancy()
+    spam: Spam = Spam()
     lapse: Mechanism = Field(Mechanism(), description="members can lapse (go silent for good)")
     leaving: Mechanism = Field(Mechanism(), description="members can quit the group")
 
@@ -185,6 +221,7 @@ class Rules:
             known = [(c, top) for c, _, top in terms if top is not None]
             self.bounds[choice.name] = bounds(choice.group_term, known, free)
         self.generic = [c for c in CHOICES.values() if c.name not in BUILT_IN]
+        self._spam_segment: int | None = None  # index of behavior.spam.segment, found on the first day
         self.talk = Talk(streams, behavior.contagion, uniform_social)
         base = behavior.muting.base
         self.mute_odds = base / (1 - base) if base < 1 else np.inf
@@ -266,6 +303,7 @@ class Rules:
         day.posted = posted
         day.posts_by_group = m.group_runs(posters := self.draws.scratch.true_rows(posted))  # sorted: runs
         self.talk.write(day, posters, day.posts_by_group)
+        spam = self._spam(day) if b.spam.active else None  # 2b. spam messages per group
 
         # 3. lapse, and wake
         if b.lapse.enabled:
@@ -308,7 +346,8 @@ class Rules:
         # 6. leave
         day.leaving = np.zeros(n, bool)
         if b.leaving.enabled:
-            day.leaving[self._rare("leave", day, m.leave_gate, m.leave_odds, zeros, present)] = True
+            group = zeros if spam is None else b.spam.leave * np.log1p(spam)
+            day.leaving[self._rare("leave", day, m.leave_gate, m.leave_odds, group, present)] = True
 
         # 6b. any other declared choice, drawn among its eligible members
         for choice in self.generic:
@@ -342,6 +381,37 @@ class Rules:
             return np.flatnonzero(self.draws.common(choice.name, day.t, m.uid, odds.astype(np.float32)) & eligible)
         gates = m.column(choice.gate_column) if choice.trait is not None else int(self.gate(choice.name, base_odds))
         return self._rare(choice.name, day, gates, base_odds, zeros, eligible)
+
+    def _spam(self, day: Day) -> np.ndarray:
+        """Spam messages per group today (``Spam``): each of today's posters in the spam
+        segment posts ads with base odds from ``probability`` plus strategies' terms on
+        ``spam``, from the stream ``spam`` (keyed by uid and day: nobody else's draw
+        changes); her messages today are ads. Sets ``day.spam_msgs`` and ``day.chosen``."""
+        s, m = self.b.spam, day.members
+        if self._spam_segment is None:
+            names = day.model.spec.members.segment_names()
+            if s.segment not in names:
+                raise KeyError(f"behavior.spam.segment: no segment '{s.segment}'; the segments are {names}")
+            self._spam_segment = names.index(s.segment)
+        rows, count = day.writers
+        mine = m.segment[rows] == self._spam_segment
+        rows, count = rows[mine], count[mine]
+        z = np.zeros(len(rows))
+        g_terms, m_terms = day.terms("spam")
+        if g_terms is not None:
+            z += g_terms[m.group[rows]]
+        if m_terms is not None:
+            z += m_terms[rows]
+        if (sparse := day.sparse_terms("spam")) is not None:
+            _, at, which = np.intersect1d(rows, sparse[0], assume_unique=True, return_indices=True)
+            z[at] += sparse[1][which]
+        base = s.probability / (1 - s.probability) if s.probability < 1 else np.inf
+        with np.errstate(invalid="ignore", over="ignore"):  # p = 1 and a term of -inf: no spam
+            odds = np.nan_to_num(base * np.exp(z), nan=0.0).astype(np.float32)
+        chose = self.draws.common("spam", day.t, m.uid[rows], odds)
+        day.chosen["spam"] = rows[chose]
+        day.spam_msgs = np.bincount(m.group[rows[chose]], weights=count[chose], minlength=day.groups.count)
+        return day.spam_msgs
 
     def _update_fatigue(self, day: Day) -> None:
         f = self.b.fatigue
@@ -385,7 +455,10 @@ class Rules:
         keep = np.float32(1 - tr.forgetting)
         trust = m.trust
         g = tr.gain * day.reach["value"]
-        a = np.minimum(g + tr.ad_loss * day.messages["ad"], 1.0)
+        ads = day.messages["ad"]
+        if self.b.spam.active:  # spam seen wears trust down like ads (Spam)
+            ads = ads + self.b.spam.trust_weight * day.spam_msgs
+        a = np.minimum(g + tr.ad_loss * ads, 1.0)
         g = np.minimum(g, a)
         if not a.any():
             trust *= keep

@@ -27,6 +27,7 @@ from pydantic import (BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 from ..engine.rules import Behavior
 from ..engine.traits import TRAITS, Dist, check_range
 from ..strategies import REGISTRY
+from ..strategies.schedule import DAY_MAX, STAGES
 from .errors import InputError
 from .limits import check_members, check_scenario, no_members
 from .yamlfile import line_of, read_yaml, set_dotted
@@ -132,12 +133,53 @@ class Scenario(Strict):
     members: typing.Any = None
     behavior: Behavior = Behavior()
     strategies: typing.Any = None
+    stages: dict[str, tuple[int, int]] | None = Field(
+        None, description="lifecycle stages: name -> [from, to] days since a group opened (ordered, not "
+                          "overlapping); strategies schedule by them with when.stage. Default: launch [0, 29], "
+                          "daily [30, 179], light [180, 3650] (seed 004; sim.strategies.schedule)")
+
+    @field_validator("stages")
+    @classmethod
+    def _stages_ordered_apart(cls, stages):
+        if stages is None:
+            return stages
+        if not stages:
+            raise ValueError("name at least one stage (or leave stages out for the defaults)")
+        for name, (lo, hi) in stages.items():
+            if not name.strip() or not 0 <= lo <= hi <= DAY_MAX:
+                raise ValueError(f"stage '{name}': [{lo}, {hi}] must be [from, to] with 0 <= from <= to <= {DAY_MAX}")
+        ordered = sorted(stages.items(), key=lambda item: item[1])
+        for (a, (_, a_to)), (b, (b_from, _)) in zip(ordered, ordered[1:]):
+            if b_from <= a_to:
+                raise ValueError(f"stages '{a}' and '{b}' overlap (a group age is in one stage at most)")
+        return stages
+
+    def stage_ranges(self) -> dict[str, tuple[int, int]]:
+        """The lifecycle stages: the scenario's ``stages`` or the defaults."""
+        return self.stages if self.stages is not None else STAGES
+
+    @model_validator(mode="after")
+    def _stages_named_exist(self):
+        """A ``when.stage`` names one of the scenario's stages."""
+        ranges = self.stage_ranges()
+        for name in (self.strategies.names() if self.strategies is not None else []):
+            instances = getattr(self.strategies, name)
+            for k, params in enumerate(instances):
+                unknown = [s for s in (params.when.stage or ()) if s not in ranges]
+                if unknown:
+                    where = f"strategies.{name}" + (f".{k}" if len(instances) > 1 else "")
+                    raise ValueError(f"{where}.when.stage: no stage '{unknown[0]}'; "
+                                     f"the stages are {', '.join(ranges)}")
+        return self
 
     @model_validator(mode="after")
     def _segments_named_exist(self):
         """A strategy parameter that names a segment (``SEGMENT_FIELDS`` of its parameters)
         names one of the scenario's."""
         names = self.members.segment_names() if self.members is not None else ["member"]
+        spam = self.behavior.spam.segment  # the members who post ads (sim.engine.rules.Spam)
+        if spam is not None and spam not in names:
+            raise ValueError(f"behavior.spam.segment: no segment '{spam}'; the segments are {', '.join(names)}")
         for strategy, params in (self.strategy_params() if self.strategies is not None else []):
             for field in getattr(params, "SEGMENT_FIELDS", ()):
                 value = getattr(params, field)
@@ -242,8 +284,8 @@ def input_error(e: ValidationError, model: type[BaseModel], source: str, lines: 
         loc = loc[:2] + loc[3:]  # one instance written as a mapping: no list index in the field
     message = err["msg"].removeprefix("Value error, ")
     named = re.match(r"^([\w.]+): (.*)$", message)
-    if not loc and named:  # a check across sections names the field it is about
-        loc, message = tuple(named.group(1).split(".")), named.group(2)
+    if not loc and named:  # a check across sections names the field it is about (numbers: instances)
+        loc, message = tuple(int(k) if k.isdigit() else k for k in named.group(1).split(".")), named.group(2)
     if err["type"] == "extra_forbidden":
         allowed = _fields_at(model, loc[:-1])
         close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)

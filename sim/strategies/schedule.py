@@ -9,22 +9,33 @@ engine confines each strategy's actions to the groups they allow that day
 - ``start`` / ``end``: a campaign window, first and last day (inclusive);
 - ``every``: every n-th day from ``start`` (7: weekly);
 - ``weekdays``: 0 Monday ... 6 Sunday (day 0 is the scenario's ``start_weekday``);
-- ``group_age``: [from, to] days since each group opened: a lifecycle stage (seed 004:
-  strong operations in a group's first month, 7/21/30-day campaigns).
+- ``group_age``: [from, to] days since each group opened;
+- ``stage``: a lifecycle stage by name, or a list of names: the strategy acts on a group
+  only while the group's age is in one of them. The scenario's ``stages:`` names them
+  (group-age ranges); without it, ``STAGES`` below.
 
 ``where`` (which groups; never a closed one, ``sim.engine.groups``):
 - ``groups``: group ids (groups are numbered from 0 in the order they open);
 - ``min_size`` / ``max_size``: present members that day (after its arrivals).
 
 A scenario may run several instances of one strategy (a list under its name), each
-with its own ``when`` and ``where``, in the order written.
+with its own ``when`` and ``where``, in the order written: so any strategy's parameters
+can change by lifecycle stage (one instance a stage) or by date.
+
+**Lifecycle stages** (seed 004: about a month of strong operations with 7/21/30-day
+campaigns, then daily operations with KOCs running things, then light operations; badly
+run groups are zombies within weeks, well-run ones live a year or more). Default
+``STAGES``: ``launch`` [0, 29] (the first month), ``daily`` [30, 179] (to about half a
+year: the seed gives no end, so this is a stylized fact), ``light`` [180, 3650].
 """
 from __future__ import annotations
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 DAY_MAX = 3650
+# lifecycle stages by group age, [from, to] days (seed 004; see the module docstring)
+STAGES: dict[str, tuple[int, int]] = {"launch": (0, 29), "daily": (30, 179), "light": (180, DAY_MAX)}
 
 
 class _Strict(BaseModel):
@@ -38,6 +49,13 @@ class Schedule(_Strict):
     every: int = Field(1, ge=1, le=DAY_MAX, description="every n-th day from start")
     weekdays: tuple[int, ...] | None = Field(None, min_length=1, description="0 Monday ... 6 Sunday")
     group_age: tuple[int, int] | None = Field(None, description="[from, to] days since the group opened")
+    stage: tuple[str, ...] | None = Field(None, min_length=1, description="lifecycle stage(s) by name: the "
+                                          "scenario's stages (default launch, daily, light)")
+
+    @field_validator("stage", mode="before")
+    @classmethod
+    def _one_is_a_list(cls, v):
+        return (v,) if isinstance(v, str) else v
 
     @model_validator(mode="after")
     def _consistent(self):
@@ -79,4 +97,17 @@ def scope(when: Schedule, where: Target, day) -> np.ndarray:
     if when.group_age is not None:
         age = day.t - g.opened
         mask &= (age >= when.group_age[0]) & (age <= when.group_age[1])
+    if when.stage is not None:
+        mask &= in_stages(when.stage, day.model.spec.stage_ranges(), day.t - g.opened)
     return mask
+
+
+def in_stages(names: tuple[str, ...], ranges: dict[str, tuple[int, int]], age: np.ndarray) -> np.ndarray:
+    """Mask of the group ages inside any of the stages ``names``."""
+    inside = np.zeros(len(age), bool)
+    for name in names:
+        if name not in ranges:
+            raise KeyError(f"no stage '{name}'; the stages are {', '.join(ranges)}")
+        lo, hi = ranges[name]
+        inside |= (age >= lo) & (age <= hi)
+    return inside

@@ -1,0 +1,192 @@
+"""Onboarding (``sim.strategies.onboarding``): each part moves what its seed claim says, on
+``TEST_SEEDS``, with a tolerance from the replication spread (paired runs, 99% bounds), and
+the effect is gone with the part switched off. Each test switches on only the part it is
+about, so the others neither help nor hide it; spend is checked exactly."""
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import sim
+from stats_helpers import TEST_SEEDS, lower_bound, upper_bound
+
+BASELINE = "scenarios/baseline.yaml"
+# a part's "off" value; a test keeps the parts it is about at their defaults
+PARTS = {"rejoin": 0, "ceremony_days": 0, "rules_post": 0, "rules_spam": 0, "dnd_mute": 0, "belonging_leave": 0,
+         "intro_post": 0}
+
+
+def run(seed: int, parts: dict, extra=(), reps: int = 6) -> sim.Results:
+    """The baseline programme with onboarding: ``parts`` (name: value, None for its default)
+    on, every other part off. Runs that are the same (a part at 0 is the part off) run once."""
+    over = tuple(f"strategies.onboarding.{k}={v}" for k, v in {**PARTS, **parts}.items() if v is not None)
+    return _run(seed, over, tuple(extra), reps)
+
+
+@lru_cache(maxsize=16)
+def _run(seed: int, over: tuple, extra: tuple, reps: int) -> sim.Results:
+    return sim.run(sim.load_scenario(BASELINE, ["strategies.onboarding={}", *over, *extra]), reps=reps, seed=seed)
+
+
+def per_rep(d: pd.DataFrame, column: str) -> np.ndarray:
+    return d.groupby("replication")[column].sum().to_numpy(dtype=float)
+
+
+# -- 1. welcome offer -----------------------------------------------------------------
+def join_rate(res: sim.Results) -> np.ndarray:
+    """Per replication: joiners over recruits, from day 1 (an offer reaches the next day's recruits)."""
+    d = res.daily[res.daily["day"] >= 1]
+    return per_rep(d, "joined") / per_rep(d, "recruits")
+
+
+@pytest.mark.parametrize("seed", TEST_SEEDS)
+def test_the_welcome_offer_raises_the_join_rate_to_70_percent(seed):
+    over = ["days=30", "recruitment.join_probability=0.3"]
+    offered = join_rate(run(seed, {"join_probability": 0.7}, over))
+    assert 0.68 < lower_bound(offered) and upper_bound(offered) < 0.72  # 0.7 within 2 points
+    plain = join_rate(run(seed, {}, over))
+    assert upper_bound(plain) < 0.32  # without the offer: the scenario's 0.3
+
+
+def test_the_offer_admits_the_same_joiners_and_more_and_books_coupons_per_joiner():
+    over = ["days=20", "recruitment.join_probability=0.3"]
+    with_offer = run(3, {"join_probability": 0.7}, over, reps=1)
+    plain = run(3, {}, over, reps=1)
+    assert set(plain.members["person"]) < set(with_offer.members["person"])  # common random numbers
+    d = with_offer.daily
+    assert d["spend_welcome_coupons"].sum() == pytest.approx(10.0 * 0.2 * d.loc[d["day"] >= 1, "joined"].sum())
+    assert d.loc[d["day"] == 0, "spend_welcome_coupons"].sum() == 0  # day 0's recruits came before any offer
+    assert plain.daily["spend_welcome_coupons"].sum() == 0  # the scenario's rate is not the strategy's spend
+
+
+# -- 2. re-invites --------------------------------------------------------------------
+DAYS_REINVITE = 40
+
+
+def reinvite_gain(seed: int, rejoin=None) -> np.ndarray:
+    """Per replication: joiners the re-invites added (paired: the fresh joins are the same
+    draws) over the recruits whose non-joiners were re-invited (days 0 .. last - 2)."""
+    over = [f"days={DAYS_REINVITE}"]
+    on = run(seed, {"rejoin": rejoin}, over)
+    off = run(seed, {}, over)
+    recruits = on.daily[on.daily["day"] <= DAYS_REINVITE - 3]
+    return (per_rep(on.daily, "joined") - per_rep(off.daily, "joined")) / per_rep(recruits, "recruits")
+
+
+@pytest.mark.parametrize("seed", TEST_SEEDS)
+def test_reinvites_add_10_points_of_join_rate(seed):
+    gain = reinvite_gain(seed)
+    assert 0.08 < lower_bound(gain) and upper_bound(gain) < 0.12  # 10 points within 2
+    assert upper_bound(np.abs(reinvite_gain(seed, rejoin=0))) < 0.005  # switched off: nothing added
+
+
+def test_reinvites_are_the_same_people_and_cost_a_message_each():
+    res = run(3, {"rejoin": None}, ["days=20"], reps=1)
+    d, m = res.daily, res.members
+    back = m[m["source"] == 2]
+    assert len(back) == d["rejoined"].sum() > 0
+    assert (back["person"] < m.loc[m["source"] == 0, "person"].max()).all()  # earlier recruits' uids
+    assert d["spend_reinvites"].sum() == pytest.approx(2.0 * d["reinvited"].sum())
+    assert 0.2 < d["reinvited"].sum() / d.loc[d["day"] <= 17, "recruits"].sum() < 0.4  # the ~30% who stayed out
+
+
+# -- 3. opening ceremony --------------------------------------------------------------
+def first_week_retention(res: sim.Results, days: int) -> np.ndarray:
+    """Per replication: 1 - (left in each group's first 7 days) / (joined in them), over the
+    groups whose first week ended within the run."""
+    d = res.daily
+    d = d[(d["group_age"] < 7) & (d["day"] - d["group_age"] <= days - 7)]
+    return 1 - per_rep(d, "left") / per_rep(d, "joined")
+
+
+@pytest.mark.parametrize("seed", TEST_SEEDS)
+def test_the_opening_ceremony_improves_a_new_groups_first_week_retention(seed):
+    over = ["days=40", "groups.capacity=150"]  # a new group every few days
+    off = first_week_retention(run(seed, {}, over), 40)
+    assert lower_bound(first_week_retention(run(seed, {"ceremony_days": None}, over), 40) - off) > 0
+    still = first_week_retention(run(seed, {"ceremony_days": None, "ceremony_leave": 0, "ceremony_post": 0}, over), 40)
+    assert upper_bound(np.abs(still - off)) < 1e-9  # a ceremony that changes nothing
+
+
+def test_a_ceremony_costs_its_staff_days():
+    d = run(3, {"ceremony_days": None}, ["days=30", "groups.capacity=150"], reps=1).daily
+    assert d["spend_ceremonies"].sum() == pytest.approx(50.0 * (d["group_age"] < 3).sum())
+    assert d["spend_ceremonies"].sum() > 0 and (d.loc[d["group_age"] >= 3, "spend_ceremonies"] == 0).all()
+
+
+# -- 4. posted group rules (Matias 2019) -------------------------------------------------
+def newcomer_post_rate(res: sim.Results) -> np.ndarray:
+    return per_rep(res.daily, "newcomer_posts") / per_rep(res.daily, "newcomers")
+
+
+@pytest.mark.parametrize("seed", TEST_SEEDS)
+def test_posted_rules_raise_newcomers_participation_70_percent(seed):
+    over = ["days=180"]  # as calibrated (seeds 1000-1099)
+    off = newcomer_post_rate(run(seed, {}, over))
+    rise = newcomer_post_rate(run(seed, {"rules_post": None}, over)) / off
+    assert 1.6 < lower_bound(rise) and upper_bound(rise) < 1.8  # +70% within 10 points
+    assert upper_bound(np.abs(newcomer_post_rate(run(seed, {"rules_post": 0}, over)) / off - 1)) < 0.01  # off
+
+
+SPAMMERS = ["days=60", "members.segments={ordinary: {share: 0.8}, spammers: {share: 0.2, activity: {beta: [1, 9]}, "
+            "leave: {beta: [1, 400]}}}", "behavior.spam={segment: spammers}"]
+
+
+def newcomer_spam_share(res: sim.Results) -> np.ndarray:
+    return per_rep(res.daily, "newcomer_spammers") / per_rep(res.daily, "newcomer_spam_posters")
+
+
+@pytest.mark.parametrize("seed", TEST_SEEDS)
+def test_posted_rules_lower_newcomers_rule_breaking_8_points(seed):
+    off = newcomer_spam_share(run(seed, {}, SPAMMERS))
+    fewer = off - newcomer_spam_share(run(seed, {"rules_spam": None}, SPAMMERS))
+    assert 0.05 < lower_bound(fewer) and upper_bound(fewer) < 0.11  # 8 points within 3
+    assert upper_bound(np.abs(off - newcomer_spam_share(run(seed, {"rules_spam": 0}, SPAMMERS)))) < 0.01  # off
+    assert 0.45 < lower_bound(off) and upper_bound(off) < 0.55  # without rules: behavior.spam.probability
+
+
+# -- 5. do-not-disturb reminder ---------------------------------------------------------
+HEAVY = ["days=45", "strategies.messaging={per_day: 8, slots: [8, 10, 12, 14, 16, 18, 20, 22], value_share: 0.4}"]
+
+
+def newcomers_left(res: sim.Results, within: int, days: int) -> np.ndarray:
+    """Per replication: share of the recruits of days 1 .. days - within who left within ``within`` days."""
+    m = res.members
+    m = m[(m["joined"] >= 1) & (m["joined"] <= days - within)]
+    return ((m["left"] >= 0) & (m["left"] - m["joined"] < within)).groupby(m["replication"]).mean().to_numpy()
+
+
+def pushes_seen(res: sim.Results) -> np.ndarray:
+    d = res.daily
+    return (d["seen"] * d["ad_msgs"]).groupby(d["replication"]).sum().to_numpy(dtype=float)
+
+
+@pytest.mark.parametrize("seed", TEST_SEEDS)
+def test_a_dnd_reminder_mutes_newcomers_who_then_leave_less_and_see_fewer_pushes(seed):
+    for dnd, effect in ((None, True), (0, False)):
+        on, off = run(seed, {"dnd_mute": dnd}, HEAVY), run(seed, {}, HEAVY)
+        muted = per_rep(on.daily, "muted") - per_rep(off.daily, "muted")
+        fewer_leave = newcomers_left(off, 30, 45) - newcomers_left(on, 30, 45)
+        fewer_seen = pushes_seen(off) - pushes_seen(on)
+        if effect:
+            assert lower_bound(muted) > 0 and lower_bound(fewer_leave) > 0 and lower_bound(fewer_seen) > 0
+        else:
+            assert not muted.any() and not fewer_leave.any() and not fewer_seen.any()
+
+
+# -- 6. nicknames and self-introductions --------------------------------------------------
+@pytest.mark.parametrize("seed", TEST_SEEDS)
+def test_belonging_lowers_newcomers_leaving(seed):
+    over = ["days=40"]
+    off = newcomers_left(run(seed, {}, over), 7, 40)
+    assert lower_bound(off - newcomers_left(run(seed, {"belonging_leave": None}, over), 7, 40)) > 0
+    assert upper_bound(np.abs(off - newcomers_left(run(seed, {"belonging_leave": 0}, over), 7, 40))) < 1e-9  # off
+
+
+@pytest.mark.parametrize("seed", TEST_SEEDS)
+def test_a_self_introduction_raises_posting_on_the_join_day(seed):
+    over = ["days=30", "strategies.onboarding.newcomer_days=1"]  # newcomers: on their join day only
+    off = newcomer_post_rate(run(seed, {}, over))
+    assert lower_bound(newcomer_post_rate(run(seed, {"intro_post": None}, over)) - off) > 0.05
+    assert upper_bound(np.abs(newcomer_post_rate(run(seed, {"intro_post": 0}, over)) - off)) < 1e-9  # off
