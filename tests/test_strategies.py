@@ -78,12 +78,13 @@ def test_every_check_is_listed_once():
 
 
 class Nudge(Strategy):
-    """Adds log-odds to every third member's choices, as one value per row or for those rows only."""
+    """Adds log-odds to every ``step``-th member's choices, as one value per row or for those rows only."""
     name = "nudge"
     sparse = False
+    step = 3
 
     def plan(self, day):
-        rows = np.arange(0, day.members.n, 3)
+        rows = np.arange(0, day.members.n, type(self).step)
         for choice, z in (("post", 0.8), ("leave", 1.5), ("lapse", -1.0), ("wake", 2.0)):
             if type(self).sparse:
                 day.add_member_term(choice, z, rows=rows)
@@ -100,8 +101,10 @@ def nudge():
     unregister("nudge")
 
 
-def test_terms_for_a_few_rows_draw_as_terms_for_every_row(nudge):
+@pytest.mark.parametrize("step", [20, 3])  # kept as row terms; past an eighth of the rows, put in the column
+def test_terms_for_a_few_rows_draw_as_terms_for_every_row(nudge, step):
     """Row terms (tested exactly) and the same values as a full column give the same members' choices."""
+    nudge.step = step
     scenario = sim.load_scenario("scenarios/baseline.yaml", ["days=40", "recruitment.initial_members=2000"])
     scenario = scenario.model_copy(update={"strategies": scenario.strategies.model_copy(update={"nudge": [nudge.Params()]})})
     nudge.sparse = False

@@ -15,10 +15,15 @@ from hypothesis import HealthCheck, assume, given, settings, strategies as st
 from pydantic import ValidationError
 
 from sim.engine.model import CommunityModel
-from sim.experiments.conformance import scenario
+from sim.experiments.conformance import BASE
+from sim.experiments.scenario import parse_scenario
 from sim.strategies import REGISTRY
 
 SHARED = ("when", "where")
+# the conformance scenario with a few spammers, so that moderation has someone to remove
+WORLD = {**BASE, "days": 12, "members": {"segments": {"regular": {"share": 0.9},
+                                                      "spammers": {"share": 0.1, "activity": {"beta": [1, 3]}}}},
+         "behavior": {"spam": {"segment": "spammers"}}}
 
 
 def _bounds(metadata) -> tuple[float, float]:
@@ -66,7 +71,7 @@ def test_spend_is_never_negative_and_members_are_conserved(name, data):
         REGISTRY[name].Params(**params)
     except ValidationError:
         assume(False)
-    model = CommunityModel(scenario({name: params}, days=12)).run()
+    model = CommunityModel(parse_scenario({**WORLD, "strategies": {name: params}}, "properties")).run()
     d = model.recorder.daily()
     spend = d.filter(like="spend").to_numpy()
     assert np.isfinite(spend).all() and (spend >= 0).all()

@@ -45,7 +45,8 @@ _ALL = [
     Kpi("active_end", "Active members (last week)", "members"),
     Kpi("post_share_end", "Members posting a day (last week)", "% of members", percent=True),
     Kpi("messages_per_day_end", "Member messages a day (last week)", "messages"),
-    Kpi("silent_groups_end", "Silent groups at the end", "groups", higher_is_better=False),
+    Kpi("silent_groups_end", "Silent groups at the end (of those with members: a dissolved group is not counted)",
+        "groups", higher_is_better=False),
     Kpi("purchases", "Purchases", "orders"),
     Kpi("conversion_rate", "Conversion (buyers / joiners)", "% of joiners", percent=True),
     Kpi("gmv", "GMV", "CNY"),
@@ -92,7 +93,7 @@ def summarize(daily: pd.DataFrame, cohorts: pd.DataFrame, days: int, declared=()
         "left": float(per_day["left"].sum()),
         "lost_full": float(per_day["lost_full"].sum()),
         "groups": float(daily["group"].nunique()),
-        "silent_groups_end": float((recent.fillna(0) < SILENT_SHARE).sum()),
+        "silent_groups_end": float((recent.dropna() < SILENT_SHARE).sum()),  # groups with members only
         "active_end": float(tail["active"].mean()),
         "posts_per_day_end": float(tail["member_posts"].mean()),
         "messages_per_day_end": float(tail["member_msgs"].mean()),

@@ -157,12 +157,13 @@ class Recruiting:
         seg = draw_segments(m.streams, np.array(spec.segment_shares()), uids) if segment is None \
             else np.full(len(uids), segment, np.int8)
         values = {}
+        members_of = [(name, np.flatnonzero(seg == k)) for k, name in enumerate(names)]  # once, not per trait
+        members_of = [(name, slice(None) if len(rows) == len(uids) else rows) for name, rows in members_of
+                      if len(rows)]
         for trait in self.traits:
             v = np.empty(len(uids))
-            for k, name in enumerate(names):
-                sel = seg == k
-                if sel.any():
-                    v[sel] = self.trait_draws.draw(trait, spec.dist(name, trait), uids[sel])
+            for name, rows in members_of:
+                v[rows] = self.trait_draws.draw(trait, spec.dist(name, trait), uids[rows])
             choice = self.choice_of.get(trait)
             if choice is not None:
                 p = np.clip(v, 1e-9, 1 - 1e-9)

@@ -130,7 +130,8 @@ class Day:
         """Add log-odds (a number or one per live row) to ``choice`` for members; with
         ``rows`` (live rows), only to those, ``values`` one per row or one number: cheaper
         when a few members differ (the noticed, the hunters), as their draws are tested
-        exactly and nobody else's change."""
+        exactly and nobody else's change; past an eighth of the rows they go into the column.
+        Either way each member's choice is the same."""
         _known(choice)
         if rows is not None:
             rows = np.asarray(rows, np.int64)
@@ -138,12 +139,15 @@ class Day:
             if self.scope is not None:
                 inside = self.scope[self.members.group[rows]]
                 rows, values = rows[inside], values[inside]
-            self._sparse_terms.setdefault(choice, []).append((rows, values))
-            return
+            if 8 * len(rows) <= self.members.n:
+                self._sparse_terms.setdefault(choice, []).append((rows, values))
+                return
+            # so many rows (every answered newcomer of a large launch) that a column is cheaper
+            values = np.bincount(rows, weights=values, minlength=self.members.n).astype(np.float32)
         if choice not in self._member_terms:
             self._member_terms[choice] = np.zeros(self.members.n, np.float32)
         values = np.broadcast_to(np.asarray(values, np.float32), (self.members.n,))
-        if self.scope is not None:
+        if self.scope is not None and rows is None:  # row terms were confined above
             values = np.where(self.members.per_member(self.scope, bool), values, np.float32(0))
         self._member_terms[choice] += values
 
@@ -184,6 +188,8 @@ class Day:
         if self.leaving is None:
             raise RuntimeError("remove: members can be removed only after the member rules ran (in after)")
         rows = np.asarray(rows, np.int64)
+        if len(rows) and (rows.min() < 0 or rows.max() >= self.members.n):
+            raise IndexError(f"remove: rows must be live member rows (0..{self.members.n - 1})")
         if self.scope is not None:
             rows = rows[self.scope[self.members.group[rows]]]
         self.leaving[rows[self.present[rows]]] = True
@@ -196,6 +202,8 @@ class Day:
         leaves tomorrow: ask only for the seats there are (``Groups.seats`` less
         ``CommunityModel.asked_seats``)."""
         gids = np.asarray(groups, np.int64).ravel()
+        if len(gids) and (gids.min() < 0 or gids.max() >= self.groups.count):
+            raise IndexError(f"close: groups are 0..{self.groups.count - 1}")
         if self.scope is not None:
             gids = gids[self.scope[gids]]
         if not len(gids):
@@ -217,8 +225,14 @@ class Day:
             return None
         if len(parts) == 1 and (np.diff(parts[0][0]) > 0).all():
             return parts[0][0], parts[0][1]
-        rows, index = np.unique(np.concatenate([r for r, _ in parts]), return_inverse=True)
-        return rows, np.bincount(index, weights=np.concatenate([z for _, z in parts])).astype(np.float32)
+        rows, z = np.concatenate([r for r, _ in parts]), np.concatenate([z for _, z in parts])
+        n = self.members.n
+        if 16 * len(rows) > n:  # many rows (every newcomer of a large launch): two counts beat a sort
+            summed, hits = np.bincount(rows, weights=z, minlength=n), np.bincount(rows, minlength=n)
+            rows = np.flatnonzero(hits)
+            return rows, summed[rows].astype(np.float32)
+        rows, index = np.unique(rows, return_inverse=True)
+        return rows, np.bincount(index, weights=z).astype(np.float32)
 
     def stream(self, sub: str = "") -> StreamView:
         """The acting strategy's own random stream (``sub`` names a sub-stream)."""

@@ -137,7 +137,8 @@ class Drawer:
         covered by the gates (a negative coefficient needs a column >= 0), the others
         together up to ln ``free_bound``. Rows over a bound are tested exactly.
         ``eligible``: mask of rows that may choose at all. ``sparse``: (rows, log-odds) that
-        a few rows add, unbounded: those rows are tested exactly."""
+        a few rows add, unbounded: the rows it raises are tested exactly (one it lowers can
+        say yes only where the gate lets it through anyway)."""
         m = members
         byte = self.gate_bytes(t, m, purpose)
         candidate = byte <= gates
@@ -151,8 +152,8 @@ class Drawer:
             candidate |= free[0][1] > ln_free / free[0][0]
         elif free:
             candidate |= _member_z(free, slice(None)) > ln_free
-        if sparse is not None:
-            candidate[sparse[0]] = True
+        if sparse is not None:  # a row term that lowers the odds keeps them under the gate's bound
+            candidate[sparse[0][sparse[1] > 0]] = True
         rows = np.flatnonzero(candidate)
         if eligible is not None:
             rows = rows[eligible[rows]]

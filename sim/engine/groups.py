@@ -10,13 +10,15 @@ opened group once the current one has admitted ``capacity`` joiners (WeChat caps
 at 500); seats that leavers free later are not handed out again. Group assignment thus
 depends only on the order of arrival, so scenarios that recruit alike put the same
 recruits in the same groups (common random numbers hold at group level too). With it
-off there is one group; recruits who find it full are turned away (``lost_full``).
+off there is one open group; recruits who find it full are turned away (``lost_full``). A
+membership a strategy starts in a group (an enrolment, an attracted recruit) takes one of the
+places its invitation hands out, so the group never passes its ``capacity``.
 
 **Closing.** A strategy may dissolve a group (``Day.close``: moving the active members of a
 zombie group elsewhere and dissolving it, seed 004). A closed group takes nobody again: no
 recruit, attracted recruit or enrolment, and no strategy acts on it
 (``sim.strategies.schedule.scope``); if it held the invitation, the next joiners open a new
-group. A member whose move out of it could not start (no seat, or already there) leaves
+group (with ``auto_switch`` off too). A member whose move out of it could not start (no seat, or already there) leaves
 the next day (``CommunityModel.step``), so it is empty from then on.
 """
 from __future__ import annotations
@@ -65,7 +67,7 @@ class Groups:
         self.auto_switch = auto_switch
         self.agents: list[GroupAgent] = []
         self.size = np.zeros(0, np.int64)      # present members
-        self.admitted = np.zeros(0, np.int64)  # joiners ever routed to the group
+        self.admitted = np.zeros(0, np.int64)  # memberships ever started in it (joiners routed, enrolled)
         self.opened = np.zeros(0, np.int32)
         self.liveliness = np.zeros(0, np.float64)
         self.closed = np.zeros(0, bool)        # dissolved: takes nobody, no strategy acts on it

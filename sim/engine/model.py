@@ -79,8 +79,9 @@ class CommunityModel(mesa.Model):
         day = Day(self, t)
         self._act(day, "plan")
         self.rules.apply(day)
-        if self.groups.closed.any():  # a move out of a dissolved group that could not start: she goes now
-            day.leaving |= self.members.per_member(self.groups.closed, bool) & day.present
+        stranded = self.groups.closed & (self.groups.size > 0)  # a move out of a dissolved group that
+        if stranded.any():                                       # could not start: she goes now
+            day.leaving |= self.members.per_member(stranded, bool) & day.present
         self._act(day, "after")
         m, g = self.members, self.groups
         size_today = g.size.copy()
@@ -159,6 +160,7 @@ class CommunityModel(mesa.Model):
             m.enroll(rows, target.astype(np.int32), day, move, keys)
             arrived = np.bincount(target, minlength=g.count)
             g.size += arrived
+            g.admitted += arrived  # the open invitation promises recruits only the places left
             self.enrolled += arrived
             if move:
                 gone = np.bincount(old, minlength=g.count)

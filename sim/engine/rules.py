@@ -219,7 +219,10 @@ class Rules:
             terms = self._member_terms(choice.name, None)
             free = any(top is None for _, _, top in terms) or (choice.name == "lapse" and not uniform_social)
             known = [(c, top) for c, _, top in terms if top is not None]
-            self.bounds[choice.name] = bounds(choice.group_term, known, free)
+            # spam adds a per-group term to leaving: covered by the gates, so spam-hit groups are not
+            # tested row by row (the gates only skip rows that would not say yes anyway)
+            group = choice.group_term or (choice.name == "leave" and behavior.spam.active)
+            self.bounds[choice.name] = bounds(group, known, free)
         self.generic = [c for c in CHOICES.values() if c.name not in BUILT_IN]
         self._spam_segment: int | None = None  # index of behavior.spam.segment, found on the first day
         self.talk = Talk(streams, behavior.contagion, uniform_social)

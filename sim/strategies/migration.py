@@ -3,10 +3,11 @@
 are still active to a live group and dissolve the rest; badly run groups turn to zombies in
 one to two weeks).
 
-**Detect.** Every day it is scheduled (every day by default: schedule it every day, or it
-sees only its own days) it reads each open group's share of present members who posted and
-keeps the trailing ``window``-day mean: the measure by which the lifetime analysis calls a
-group silent (``sim.analysis.lifetimes``, under 1%). A group in its target whose mean has
+**Detect.** Every day it is scheduled it reads each open group's share of present members who
+posted and keeps the mean of its last ``window`` such days: scheduled every day (the default)
+that is the trailing ``window``-day mean by which the lifetime analysis calls a group silent
+(``sim.analysis.lifetimes``, under 1%); scheduled less often, the mean of its last
+``window`` looks, and ``days_under`` counts looks. A group in its target whose mean has
 been under ``threshold`` for ``days_under`` days in a row, and which is at least ``min_age``
 days old, is a zombie.
 
@@ -15,8 +16,8 @@ leaving today, get a private invitation and move to a live group from tomorrow, 
 history kept (``Day.enroll`` with ``move``): the livest open group whose mean is at or over
 ``threshold`` (any group, in its target or not: a destination is not acted on), then the next
 livest as seats run out. Seats are a group's free places (``Groups.seats``) less those asked
-for today and, in the group whose invitation is still open (``auto_switch``), less the places
-its invitation still promises recruits, so no group passes its ``capacity``. A person who is
+for today; a move takes one of the places a group's invitation hands out, so no group passes
+its ``capacity``. A person who is
 also in another group that stays open is not moved: she keeps that membership.
 
 **Dissolve.** Once every active member of a zombie has a seat, the group is dissolved that
@@ -132,8 +133,10 @@ class Migration(Strategy):
             shares[: len(self._shares)] = self._shares
             self._shares, self._seen, self._under = shares, sized(self._seen, n), sized(self._under, n)
         posts = sized(day.posts_by_group, n).astype(float)
-        self._shares[:, day.t % p.window] = np.divide(posts, g.size, out=np.zeros(n), where=g.size > 0)
-        self._seen += ~g.closed
+        share = np.divide(posts, g.size, out=np.zeros(n), where=g.size > 0)
+        open_ = np.flatnonzero(~g.closed)  # each group's ring turns with the days it was watched
+        self._shares[open_, self._seen[open_] % p.window] = share[open_]
+        self._seen[open_] += 1
         mean = self._shares.sum(axis=1) / np.clip(self._seen, 1, p.window)
         full = self._seen >= p.window
         self._under = np.where(full & (mean < p.threshold) & ~g.closed, self._under + 1, 0)
@@ -154,10 +157,7 @@ class Migration(Strategy):
         return rows, m.group[rows].astype(np.int64)
 
     def _seats(self, day, live: np.ndarray) -> np.ndarray:
-        """Places each live group can take today: free seats, less those asked for today and
-        those its open invitation still promises recruits."""
-        g = day.groups
-        seats = g.seats() - day.model.asked_seats()
-        if g.auto_switch and g.count:
-            seats[-1] -= max(g.capacity - int(g.admitted[-1]), 0)
+        """Places each live group can take today: free seats less those asked for today (an
+        enrolment takes one of the places the invitation hands out: ``sim.engine.groups``)."""
+        seats = day.groups.seats() - day.model.asked_seats()
         return np.where(live, np.maximum(seats, 0), 0)

@@ -73,7 +73,8 @@ class Moderation(Strategy):
         seen[spammers[seen[spammers] < 0]] = day.t
         stream = day.stream()
         if p.mode == "staff":
-            suspects = np.flatnonzero((seen >= 0) & day.present & ~day.leaving & m.per_member(day.scope, bool))
+            suspects = np.flatnonzero(seen >= 0)  # few: filtered row by row, not by full-length masks
+            suspects = suspects[day.present[suspects] & ~day.leaving[suspects] & day.scope[m.group[suspects]]]
             found = suspects[stream.uniform(day.t, m.uid[suspects]) < 1 / (1 + p.delay_days)]
         else:
             spammers = spammers[~day.leaving[spammers]]

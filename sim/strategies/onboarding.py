@@ -18,15 +18,16 @@ of the same joiners (common random numbers).
 **2. Re-invites** (seed 001: a manual private follow-up adds ~10 points of join rate;
 automated reminders every few days). Recruits who did not join are invited again
 ``reinvite_after`` days later (default 2, "a couple of days") and join then with
-probability ``rejoin``: default 1/3, so at a 70% join rate the follow-up adds 10 points
-(a third of the 30% who stayed out). A re-invited recruit is the same person (same uid and
+probability ``rejoin``: 0 by default (no re-invites: a follow-up costs staff time, so it is a
+choice); seed 001's figure is 1/3 at a 70% join rate, a follow-up adding 10 points (a third of
+the 30% who stayed out), as ``scenarios/opening_ceremony.yaml`` sets it. A re-invited recruit is the same person (same uid and
 traits), routed with that day's joiners (source 2, ``SOURCE_REINVITED``); non-joiners are in
 no group. Each re-invite costs ``reinvite_cost`` (default 2 CNY, a private message, as
 ``messaging``'s 2 CNY a message) under ``reinvites``, booked on the group the invitation
-points to (the newest). Set ``rejoin`` 0 to switch off. Leave ``where`` at its default when
-the offer or re-invites are on: the invitation is the programme's, not a group's; with
-several instances, give the offer and re-invites to one (the last to set tomorrow's funnel
-wins, and each instance counts ``recruits``).
+points to (the newest). The invitation is the programme's, not a group's: with the offer or
+re-invites on, ``where``, ``when.stage`` and ``when.group_age`` are refused (one-line error),
+so every funnel it sets is booked; with several instances, give the offer and re-invites to
+one (the last to set tomorrow's funnel wins, and each instance counts ``recruits``).
 
 **3. Opening ceremony** (开群仪式, seeds 001, 004: welcome, value statement, group rules,
 a 3-day closing activity; "newcomers' early churn hazard drops and activity rises while the
@@ -71,7 +72,7 @@ KPIs: ``reinvite_joins``, ``welcome_coupon_spend``, ``reinvite_spend``, ``ceremo
 from __future__ import annotations
 
 import numpy as np
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from ..analysis.kpis import Kpi
 from ..engine.day import Output
@@ -85,7 +86,8 @@ class OnboardingParams(StrategyParams):
     coupon_value: float = Field(10.0, ge=0, le=MONEY_MAX, description="CNY of the welcome coupon")
     coupon_redeemed: float = Field(0.2, ge=0, le=1, description="share of joiners who use the coupon")
     reinvite_after: int = Field(2, ge=1, le=365, description="days until non-joiners are invited again")
-    rejoin: float = Field(1 / 3, ge=0, le=1, description="share of re-invited non-joiners who join")
+    rejoin: float = Field(0.0, ge=0, le=1, description="share of re-invited non-joiners who join (0: no "
+                          "re-invites; seed 001: 1/3 at a 70% join rate, +10 points)")
     reinvite_cost: float = Field(2.0, ge=0, le=MONEY_MAX, description="CNY of staff time per re-invite")
     ceremony_days: int = Field(3, ge=0, le=365, description="days of a new group's opening ceremony")
     ceremony_leave: float = Field(1.0, ge=0, le=LOGIT_MAX, description="log-odds against leaving during it")
@@ -98,6 +100,16 @@ class OnboardingParams(StrategyParams):
     dnd_mute: float = Field(5.0, ge=0, le=LOGIT_MAX, description="log-odds of muting on the join day (DND reminder)")
     belonging_leave: float = Field(0.5, ge=0, le=LOGIT_MAX, description="log-odds against newcomers leaving")
     intro_post: float = Field(2.0, ge=0, le=LOGIT_MAX, description="log-odds of posting on the join day")
+
+    @model_validator(mode="after")
+    def _funnel_is_the_programmes(self):
+        funnel = self.join_probability is not None or self.rejoin > 0
+        if funnel and (self.where != type(self.where)() or self.when.stage is not None
+                       or self.when.group_age is not None):
+            raise ValueError("the welcome offer and re-invites act on the programme's invitation, not on "
+                             "groups: leave where, when.stage and when.group_age unset, or switch them off "
+                             "(join_probability: null, rejoin: 0)")
+        return self
 
 
 @register
@@ -123,6 +135,7 @@ class Onboarding(Strategy):
     def __init__(self, params: OnboardingParams, index: int = 0):
         super().__init__(params, index)
         self._funnel_day = -1  # the day whose funnel it set (its costs are booked that day)
+        self._new_rows, self._new_day = np.zeros(0, np.int64), -1
 
     @property
     def _funnel_on(self) -> bool:
@@ -167,12 +180,20 @@ class Onboarding(Strategy):
             day.add_group_term("post", p.ceremony_post * opening)
         day.cost("ceremonies", p.ceremony_cost * opening)
 
+    def _newcomer_rows(self, day) -> np.ndarray:
+        """Present newcomers' rows today (found once a day: rows do not move within a day)."""
+        if self._new_day != day.t:
+            m = day.members
+            rows = np.flatnonzero(m.joined > day.t - self.params.newcomer_days)
+            self._new_rows = rows[m.left[rows] < 0]
+            self._new_day = day.t
+        return self._new_rows
+
     def _newcomers(self, day) -> None:
         """Posted rules, belonging, self-introductions and the DND reminder: terms for newcomers."""
         p, m = self.params, day.members
-        age = day.t - m.joined
-        new = np.flatnonzero(m.present & (age < p.newcomer_days))
-        first_day = age[new] == 0
+        new = self._newcomer_rows(day)
+        first_day = m.joined[new] == day.t
         post = p.rules_post + p.intro_post * first_day
         if post.any():
             day.add_member_term("post", post, rows=new)
@@ -185,13 +206,14 @@ class Onboarding(Strategy):
 
     def after(self, day) -> None:
         m, n_groups = day.members, day.groups.count
-        new = day.present & (day.t - m.joined < self.params.newcomer_days)
-        day.add_output("newcomers", m.count_by_group(new))
-        day.add_output("newcomer_posts", m.count_by_group(new & day.posted))
+        new = self._newcomer_rows(day)  # sorted rows: counted per group by runs
+        posted = new[day.posted[new]]
+        day.add_output("newcomers", m.group_runs(new)[:n_groups])
+        day.add_output("newcomer_posts", m.group_runs(posted)[:n_groups])
         spam = day.model.spec.behavior.spam
         if spam.active:
             segment = day.model.spec.members.segment_names().index(spam.segment)
-            posters = new & day.posted & (m.segment == segment)
-            spammers = day.chosen["spam"]
-            day.add_output("newcomer_spam_posters", m.count_by_group(posters))
-            day.add_output("newcomer_spammers", np.bincount(m.group[spammers[posters[spammers]]], minlength=n_groups))
+            posters = posted[m.segment[posted] == segment]
+            spammers = posters[np.isin(posters, day.chosen["spam"], assume_unique=True)]
+            day.add_output("newcomer_spam_posters", m.group_runs(posters)[:n_groups])
+            day.add_output("newcomer_spammers", m.group_runs(spammers)[:n_groups])
