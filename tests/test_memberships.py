@@ -149,3 +149,24 @@ def test_enrolling_asks_for_live_rows_and_existing_groups(move):
         model.enroll([model.members.n], 1, move)
     with pytest.raises(IndexError, match="no group 7"):
         model.enroll([0], 7, move)
+
+
+class FillNewest(Strategy):
+    """On day 3 moves 200 members of group 0 into the newest group, which is still taking recruits."""
+    name = "fill_newest"
+
+    def after(self, day):
+        if day.t == 3:
+            m = day.members
+            day.enroll(np.flatnonzero((m.group == 0) & m.present)[:200], day.groups.count - 1, move=True)
+
+
+def test_moving_members_into_the_group_taking_recruits_never_overfills_it():
+    """An enrolment takes one of the places the open invitation hands out (``Groups.admitted``),
+    so recruits arriving after it go to the next group instead of past the capacity."""
+    spec = {**BASE, "groups": {"capacity": 300}, "recruitment": {"initial_members": 400, "arrivals_per_day": 60}}
+    scenario = sim.parse_scenario(spec)
+    model = sim.CommunityModel(scenario, strategies=[*scenario.make_strategies(), FillNewest(FillNewest.Params())])
+    d = model.run().recorder.daily()
+    assert d.loc[d["day"] == 4, "enrolled"].sum() > 100  # as many as had seats
+    assert (d["members"] <= 300).all() and d["group"].nunique() > 2

@@ -236,3 +236,16 @@ def test_the_funnel_refuses_a_group_target():
         assert "programme's invitation" in str(err.value) and "\n" not in str(err.value)
     sim.load_scenario("scenarios/opening_ceremony.yaml", ["strategies.onboarding.rejoin=0",
                                                          "strategies.onboarding.where={groups: [0]}"])
+
+
+def test_members_already_in_groups_on_day_0_are_not_newcomers():
+    """Onboarding and service treat the programme's newcomers: members already in groups on
+    day 0 (``recruitment.initial_members``) were welcomed before and their first post here is
+    not a newcomer's; recruits arriving later are newcomers."""
+    over = ["days=20", "recruitment.initial_members=400", "recruitment.arrivals_per_day=0",
+            "strategies.service={}"]
+    d = sim.run(sim.load_scenario(BASELINE, ["strategies.onboarding={}", *over]), reps=1, seed=3).daily
+    assert d["newcomers"].sum() == 0 and d["first_posts"].sum() == 0 and d["member_posts"].sum() > 0
+    d = sim.run(sim.load_scenario(BASELINE, ["strategies.onboarding={}", *over[:2],
+                                             "recruitment.arrivals_per_day=20", over[3]]), reps=1, seed=3).daily
+    assert d["newcomers"].sum() > 0 and d["first_posts"].sum() > 0

@@ -7,8 +7,9 @@ a Poisson number of recruits (mean ``arrivals_per_day``) reaches the group invit
 a recruit's identity, luck and traits do not depend on the join rate or on what
 happened to earlier recruits: scenarios that recruit alike get identical arrivals.
 
-Arrivals keep their ``source`` (0 = recruitment) and join day; referral and giveaway
-sources add their own codes.
+Arrivals keep their ``source`` (0 = recruitment) and join day; giveaways and members'
+invitations add their own codes. Members already in groups on day 0 take the first uids, so a
+strategy can tell them from the programme's newcomers (``Recruiting.veteran``).
 
 **Attracted recruits.** A strategy can draw recruits of one segment straight into chosen
 groups (``Day.attract``: freebie hunters drawn by red packets). They arrive the next day,
@@ -27,6 +28,19 @@ decision a draw of purpose ``rejoin`` (no other draw moves); she is routed with 
 joiners, after them, with source ``SOURCE_REINVITED``. A day without a funnel set is
 exactly the scenario's recruitment. ``Recruiting.today`` holds the day's funnel counts
 (``FunnelCounts``) for the strategy that books its costs.
+
+**Invitees** (裂变). A strategy can have members bring friends (``Day.refer``, a ``Referral``
+per call: one friend per inviter row). They arrive the next day, source ``SOURCE_REFERRAL``,
+uids from a range of their own (from ``REFERRAL_UID``, so ordinary recruits keep theirs), each
+into her inviter's group while it has seats (in the order invited), the rest routed as the
+day's recruits are (``Groups.route``: the newest open group; turned away, and counted lost,
+when it is full and does not auto-switch). Her segment is her inviter's with probability
+``rho``, else her own draw's; her traits resemble her inviter's with strength ``rho``
+(``sim.engine.traits.resembling``: a Gaussian copula, so each trait's distribution is the
+scenario's), from draws of purposes ``trait.segment.invitee`` and ``trait.<T>.invitee`` keyed
+by her uid. ``Recruiting`` keeps each invitee's inviter (``inviter_of``), the day she was
+invited (``invited_on``) and her traits' normal scores (for her own invitees), and holds the
+day's admitted invitees in ``referred_today`` (uids, inviters).
 """
 from __future__ import annotations
 
@@ -35,12 +49,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .choices import trait_choice
-from .traits import TRAITS, TraitDraws, draw_segments, stored
+from .traits import TRAITS, TraitDraws, draw_segments, normal_score, resembling, stored
 
 SOURCE_RECRUITMENT = 0
 SOURCE_GIVEAWAY = 1
 SOURCE_REINVITED = 2  # a recruit who joined when re-invited (Funnel)
+SOURCE_REFERRAL = 3  # a friend a member invited (Day.refer)
 ATTRACTED_UID = 1 << 30  # ordinary recruits stay below it; added memberships' keys are >= 2^31
+REFERRAL_UID = 3 << 29  # invitees: above attracted recruits' 2^29 uids, below added memberships' keys
 
 
 @dataclass(frozen=True)
@@ -63,6 +79,20 @@ class FunnelCounts:
     rejoined: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
 
 
+@dataclass(frozen=True)
+class Referral:
+    """One strategy's accepted invitations of a day, one entry per invitee (``Day.refer``):
+    her inviter (person), the inviter's group and segment, and how much she resembles her
+    inviter (``rho`` in [0, 1], the homophily of ``sim.engine.traits.resembling``)."""
+    inviters: np.ndarray
+    groups: np.ndarray
+    segments: np.ndarray
+    rho: float = 0.0
+
+    def pick(self, rows) -> "Referral":
+        return Referral(self.inviters[rows], self.groups[rows], self.segments[rows], self.rho)
+
+
 class Recruiting:
     BATCH = 1 << 17
 
@@ -76,6 +106,7 @@ class Recruiting:
         self.recruited: dict[int, tuple[int, int, float]] = {}  # day -> (first uid, recruits, join probability)
         self.reinvited_days: set[int] = set()
         self.today = FunnelCounts()
+        self._init_invitees()
         self.trait_draws = TraitDraws(model.streams)
         # a trait no switched-on rule reads is not drawn (its column keeps its fill value):
         # drawing 10^6 members' traits costs about 0.1 s per trait
@@ -116,7 +147,13 @@ class Recruiting:
         for per_group, segment in self.attracted:
             joined += self._admit_attracted(per_group, segment, t)
         self.attracted = []
+        if self.referred or len(self.referred_today[0]):
+            joined, lost = self._admit_referred(joined, lost, t)
         return joined, lost
+
+    def veteran(self, persons: np.ndarray) -> np.ndarray:
+        """Mask of the persons who were already in groups on day 0 (``initial_members``)."""
+        return persons < self.spec.initial_members
 
     def _reinvite(self, t: int, funnel: Funnel) -> tuple[int, np.ndarray]:
         """(re-invited, uids of those who join): the recruits of ``reinvite_after`` days ago
@@ -148,14 +185,18 @@ class Recruiting:
         self.next_uid += count
         return uids
 
-    def admit(self, uids: np.ndarray, gids: np.ndarray, t: int, source: int, segment: int | None = None) -> None:
+    def admit(self, uids: np.ndarray, gids: np.ndarray, t: int, source: int, segment: int | None = None,
+              like: "Referral | None" = None) -> None:
         """Add members with their traits drawn per uid (see ``sim.engine.traits``), of
-        ``segment`` if given, else each of the segment her own draw picks."""
+        ``segment`` if given, else each of the segment her own draw picks; invitees
+        (``like``) resemble their inviters (``Recruiting._resembling``)."""
         m = self.model
         spec = m.spec.members
         names = spec.segment_names()
         seg = draw_segments(m.streams, np.array(spec.segment_shares()), uids) if segment is None \
             else np.full(len(uids), segment, np.int8)
+        if like is not None:  # invitees: their inviter's segment with probability rho
+            seg = np.where(m.streams.uniform("trait.segment.invitee", 0, uids) < like.rho, like.segments, seg)
         values = {}
         members_of = [(name, np.flatnonzero(seg == k)) for k, name in enumerate(names)]  # once, not per trait
         members_of = [(name, slice(None) if len(rows) == len(uids) else rows) for name, rows in members_of
@@ -163,7 +204,10 @@ class Recruiting:
         for trait in self.traits:
             v = np.empty(len(uids))
             for name, rows in members_of:
-                v[rows] = self.trait_draws.draw(trait, spec.dist(name, trait), uids[rows])
+                if like is None:
+                    v[rows] = self.trait_draws.draw(trait, spec.dist(name, trait), uids[rows])
+                else:
+                    v[rows] = self._resembling(trait, spec.dist(name, trait), uids[rows], like.pick(rows))
             choice = self.choice_of.get(trait)
             if choice is not None:
                 p = np.clip(v, 1e-9, 1 - 1e-9)
@@ -177,3 +221,90 @@ class Recruiting:
         m.members.add(len(uids), uid=uids, person=uids, group=gids, segment=seg, source=source, joined=t,
                       trust=trust.initial if trust.enabled else 0.0, **values)
 
+    # -- invitees (Day.refer) --------------------------------------------------------------
+    def _init_invitees(self) -> None:
+        self.referred: list[Referral] = []  # accepted today, arriving tomorrow
+        self.next_referred = REFERRAL_UID
+        self.inviter_by_uid = np.zeros(0, np.int64)  # per invitee (uid - REFERRAL_UID): her inviter
+        self.invited_on = np.zeros(0, np.int16)      # ... and the day she was invited
+        self.scores: dict[str, np.ndarray] = {}      # ... and her normal score of each trait
+        self.referred_today = (np.zeros(0, np.uint32), np.zeros(0, np.int64))  # (uids, inviters) admitted today
+
+    def inviter_of(self, persons: np.ndarray) -> np.ndarray:
+        """Each person's inviter (a person), -1 for those who came another way."""
+        k = np.asarray(persons, np.int64) - REFERRAL_UID
+        known = (k >= 0) & (k < len(self.inviter_by_uid))
+        return np.where(known, self.inviter_by_uid[np.where(known, k, 0)] if len(self.inviter_by_uid) else -1, -1)
+
+    def _admit_referred(self, joined: np.ndarray, lost: int, t: int) -> tuple[np.ndarray, int]:
+        """Yesterday's invitees, source ``SOURCE_REFERRAL``, uids from ``REFERRAL_UID``: each
+        into her inviter's group while it has seats (in the order invited), the rest routed as
+        the day's recruits are (the newest open group; turned away when full, counted lost)."""
+        g = self.model.groups
+        batches, self.referred = self.referred, []
+        self.referred_today = (np.zeros(0, np.uint32), np.zeros(0, np.int64))
+        kept_uids, kept_inviters = [], []
+        for batch in batches:
+            n = len(batch.inviters)
+            if not n:
+                continue
+            uids = np.arange(self.next_referred, self.next_referred + n, dtype=np.uint32)
+            self.next_referred += n
+            seats = g.seats()
+            order = np.argsort(batch.groups, kind="stable")
+            sorted_groups = batch.groups[order]
+            starts = np.searchsorted(sorted_groups, sorted_groups)
+            rank = np.empty(n, np.int64)
+            rank[order] = np.arange(n) - starts  # place in her inviter's group's queue
+            gids = np.where(rank < seats[batch.groups], batch.groups, -1).astype(np.int32)
+            inside = np.bincount(gids[gids >= 0], minlength=g.count)
+            g.size += inside
+            g.admitted += inside
+            rest = np.flatnonzero(gids < 0)
+            routed, turned_away = g.route(len(rest), t)
+            gids[rest[: len(routed)]] = routed
+            lost += turned_away
+            keep = np.flatnonzero(gids >= 0)
+            self._remember(uids, batch, t - 1)
+            self.admit(uids[keep], gids[keep], t, SOURCE_REFERRAL, like=batch.pick(keep))
+            kept_uids.append(uids[keep])
+            kept_inviters.append(batch.inviters[keep].astype(np.int64))
+            joined = np.concatenate([joined, np.zeros(g.count - len(joined), joined.dtype)])
+            joined += np.bincount(gids[keep], minlength=g.count)
+        if kept_uids:
+            self.referred_today = (np.concatenate(kept_uids), np.concatenate(kept_inviters))
+        return joined, lost
+
+    def _remember(self, uids: np.ndarray, batch: Referral, day: int) -> None:
+        """Keep each invitee's inviter and day invited (their scores follow in ``_resembling``)."""
+        end = int(uids[-1]) - REFERRAL_UID + 1
+        if end > len(self.inviter_by_uid):
+            size = max(end, 2 * len(self.inviter_by_uid), 1024)
+            self.inviter_by_uid = np.concatenate([self.inviter_by_uid, np.full(size - len(self.inviter_by_uid), -1)])
+            self.invited_on = np.concatenate([self.invited_on, np.full(size - len(self.invited_on), -1, np.int16)])
+            self.scores = {k: np.concatenate([v, np.zeros(size - len(v))]) for k, v in self.scores.items()}
+        k = uids.astype(np.int64) - REFERRAL_UID
+        self.inviter_by_uid[k] = batch.inviters
+        self.invited_on[k] = day
+
+    def _resembling(self, trait: str, dist, uids: np.ndarray, like: Referral) -> np.ndarray:
+        """Invitees' values of ``trait`` (distribution ``dist``): a Gaussian copula on their
+        inviters' normal scores (``sim.engine.traits.resembling``). An inviter's score is kept
+        if she was invited herself, else read from her own trait, redrawn by her uid."""
+        spec = self.model.spec.members
+        names = spec.segment_names()
+        inviters = like.inviters.astype(np.int64)
+        score = np.zeros(len(uids))
+        kept = (inviters >= REFERRAL_UID) & (trait in self.scores)
+        if kept.any():
+            score[kept] = self.scores[trait][inviters[kept] - REFERRAL_UID]
+        for k in np.unique(like.segments[~kept]):
+            rows = np.flatnonzero(~kept & (like.segments == k))
+            theirs = spec.dist(names[k], trait)
+            score[rows] = normal_score(theirs, self.trait_draws.draw(trait, theirs, inviters[rows].astype(np.uint32)))
+        own = self.model.streams.uniform(f"trait.{trait}.invitee", 0, uids)
+        values, z = resembling(dist, score, own, like.rho)
+        if trait not in self.scores:
+            self.scores[trait] = np.zeros(len(self.inviter_by_uid))
+        self.scores[trait][uids.astype(np.int64) - REFERRAL_UID] = z
+        return values

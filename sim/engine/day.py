@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .arrivals import Funnel
+from .arrivals import Funnel, Referral
 from .choices import CHOICES
 from .streams import StreamView
 
@@ -175,6 +175,23 @@ class Day:
         if not 0 <= rejoin <= 1 or (reinvite_after is not None and reinvite_after < 1):
             raise ValueError("invite: rejoin is in [0, 1] and reinvite_after at least 1 day")
         self.model.recruiting.funnels[self.t + 1] = Funnel(join_probability, reinvite_after, rejoin)
+
+    def refer(self, rows, homophily: float = 0.0) -> None:
+        """Bring one invitee per entry of ``rows`` (live rows of her inviters; a row may
+        repeat), arriving tomorrow with source ``SOURCE_REFERRAL`` into her inviter's group
+        while it has seats, else the newest open group (``sim.engine.arrivals``:
+        invitees). ``homophily`` in [0, 1]: how much her traits resemble her inviter's (0:
+        drawn as any recruit's). Inviters outside ``scope`` bring nobody."""
+        rows = np.asarray(rows, np.int64)
+        if len(rows) and (rows.min() < 0 or rows.max() >= self.members.n):
+            raise IndexError(f"refer: rows must be live member rows (0..{self.members.n - 1})")
+        if not 0 <= homophily <= 1:
+            raise ValueError(f"refer: homophily {homophily} is not in [0, 1]")
+        if self.scope is not None:
+            rows = rows[self.scope[self.members.group[rows]]]
+        m = self.members
+        self.model.recruiting.referred.append(Referral(m.person[rows].astype(np.int64), m.group[rows].copy(),
+                                                       m.segment[rows].copy(), float(homophily)))
 
     def enroll(self, rows, groups, move: bool = False) -> None:
         """Add the members at live ``rows`` to ``groups`` (a VIP or tier group), or move them

@@ -26,7 +26,7 @@ from ..strategies import REGISTRY
 from .scenario import Scenario, parse_scenario
 
 BASE = {"name": "conformance", "days": 20, "seed": 4,
-        "recruitment": {"initial_members": 400, "arrivals_per_day": 30}, "groups": {"capacity": 300}}
+        "recruitment": {"initial_members": 400, "arrivals_per_day": 30}, "groups": {"capacity": 500}}
 IDENTITY = ("uid", "joined", "segment", "source")
 
 

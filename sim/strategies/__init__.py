@@ -1,5 +1,5 @@
 """Operator strategies. Importing this package registers every built-in strategy."""
-from . import (activities, messaging, migration, moderation, onboarding, red_packets, service,  # noqa: F401
+from . import (activities, messaging, migration, moderation, onboarding, red_packets, referral, service,  # noqa: F401
                shills)  # (importing registers each)
 from .base import REGISTRY, Strategy, StrategyParams, declared_kpis, kpi_catalog, register
 from .schedule import Schedule, Target

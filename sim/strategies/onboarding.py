@@ -2,7 +2,8 @@
 
 Six parts, each switched off by its coefficient at 0 (or ``None``), so a scenario runs any
 subset. "Newcomers" are memberships in their first ``newcomer_days`` days (default 7, a
-stylized fact: the first week, when the pinned rules and the welcome are fresh).
+stylized fact: the first week, when the pinned rules and the welcome are fresh), except those
+of members already in groups on day 0 (``recruitment.initial_members``: welcomed before).
 
 **1. Welcome offer** (seed 001: a welcome message with a coupon gets up to ~70% of added
 friends into the group). ``join_probability`` replaces the scenario's
@@ -185,7 +186,7 @@ class Onboarding(Strategy):
         if self._new_day != day.t:
             m = day.members
             rows = np.flatnonzero(m.joined > day.t - self.params.newcomer_days)
-            self._new_rows = rows[m.left[rows] < 0]
+            self._new_rows = rows[(m.left[rows] < 0) & ~day.model.recruiting.veteran(m.person[rows])]
             self._new_day = day.t
         return self._new_rows
 

@@ -1,7 +1,8 @@
 """Service: replies to newcomers' first posts, by staff or by keyword auto-replies (seed 004:
 keyword auto-replies answer common questions at once; service is part of the chain of trust).
 
-Each day, a member's first post in a group is answered with probability ``coverage``. A
+Each day, a newcomer's first post in a group is answered with probability ``coverage``
+(members already in groups on day 0, ``recruitment.initial_members``, are not newcomers). A
 newcomer who got an answer posts more: log-odds + ``lift`` (times ``auto_strength`` for
 auto-replies, which answer at once but by rote) for ``days`` days after her first post.
 Evidence for the default: newcomers whose first post got a reply posted again 56% of the time
@@ -84,6 +85,7 @@ class Service(Strategy):
         back = rows[(first[rows] >= 0) & (again[rows] < 0)]
         again[back] = day.t
         new = rows[(m.messages[rows] == count) & (first[rows] < 0)]  # today's messages are all she wrote
+        new = new[~day.model.recruiting.veteran(m.person[new])]  # members since day 0 are no newcomers
         first[new] = day.t
         replied = new[day.stream().uniform(day.t, m.uid[new]) < p.coverage]
         answered[replied] = 1
@@ -97,9 +99,14 @@ class Service(Strategy):
         """Newcomers whose window closes today, or who leave before it does."""
         m, n_groups = day.members, day.groups.count
         days = self.params.days
-        closing = (first >= 0) & (answered >= 0) & day.present & ((first <= day.t - days) | day.leaving)
-        for label, mask in (("replied", closing & (answered == 1)), ("unreplied", closing & (answered == 0))):
-            rows = np.flatnonzero(mask & day.members.per_member(day.scope, bool))
+        closing = first <= day.t - days  # in place: a few passes over the rows, one mask
+        closing |= day.leaving
+        closing &= first >= 0
+        closing &= answered >= 0
+        closing = np.flatnonzero(closing)
+        closing = closing[day.present[closing]]
+        for label, value in (("replied", 1), ("unreplied", 0)):
+            rows = closing[(answered[closing] == value) & day.scope[m.group[closing]]]
             day.add_output(f"followed_{label}", np.bincount(m.group[rows], minlength=n_groups))
             came_back = rows[(again[rows] >= 0) & (again[rows] <= first[rows] + self.params.days)]
             day.add_output(f"again_{label}", np.bincount(m.group[came_back], minlength=n_groups))

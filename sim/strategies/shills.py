@@ -120,9 +120,12 @@ class Shills(Strategy):
         if not p.notice or not chance.any():
             return
         noticed = m.column("shills_noticed")
-        rows = np.flatnonzero(day.seen & (noticed < 0) & m.per_member(chance > 0, bool))
+        readers = day.seen & (noticed < 0)
+        if not (chance > 0).all():
+            readers &= m.per_member(chance > 0, bool)
+        rows = np.flatnonzero(readers)
         u = day.stream().uniform(day.t, m.uid[rows])
-        rows = rows[u < chance[m.group[rows]]]
+        rows = rows[u < np.repeat(chance, m.group_runs(rows)[: len(chance)])]  # rows are sorted by group
         noticed[rows] = day.t
         day.add_output("shills_noticed", np.bincount(m.group[rows], minlength=len(chance)))
         if p.trust_loss and len(rows):

@@ -1,0 +1,161 @@
+"""Referral / fission campaigns (裂变拉新): members invite friends, for a reward per friend
+who accepts (seeds 000, 002, 003: the core KPI of community operations).
+
+**Inviting.** Each day, every present, engaged (not silent) member of a group in scope sends
+an invitation with probability p, its odds
+
+    odds = base_odds · exp(``reward_response``·``reward``) · (1 + ``early_boost``·2^(−age/``half_life``))
+
+with base_odds = ``base_rate``/(1 − ``base_rate``) and age the days since she joined the
+group: invitations come mostly in a member's first days (Qiu et al. 2016, WWW: most first
+invitations within about 5 days of the inviter joining, consecutive ones mostly under 2 days
+apart). Each invitation is accepted with probability ``acceptance``; an accepted one costs
+``reward`` CNY (booked the day it is accepted, under ``referral_rewards``) and brings the friend
+tomorrow (``sim.engine.day.Day.refer``): source ``SOURCE_REFERRAL`` (3), into her inviter's
+group while it has seats (else the newest open group), her traits resembling her inviter's
+with strength ``homophily`` (a Gaussian copula on every trait: ``sim.engine.traits``).
+
+**Retention.** Referred members keep an edge while their referrer is still in a group:
+−``referrer_edge`` log-odds of leaving a day (Van den Bulte et al. 2018, J. Marketing Research:
+the referred's retention edge lasts while the referrer stays; Schmitt et al. 2011, J. Marketing
+75(1): referred customers are worth at least 16% more, partly by staying longer). Friends drawn by
+a giveaway (``giveaway`` true: the reward goes to the friend, a freebie) retain worse:
++``giveaway_leave`` log-odds of leaving a day, for good (seeds 000, 002: freebie hunters leave).
+These terms apply to every referred member in scope (run one referral campaign per scenario).
+The campaign notes its friends' arrivals (outputs, ``inviter``, ``generation``) on the days it
+acts, so a campaign with a ``when`` should end a day after its last invitations.
+
+**Parameters** (defaults; every figure not quoted from a study is a stylized fact):
+
+- ``base_rate`` 0.002 /day: invitations a settled member sends a day (stylized: one in ~500
+  days, a member inviting now and then after her first weeks);
+- ``early_boost`` 19 (odds multiple − 1 on her joining day) and ``half_life`` 2 days: a new
+  member invites at 20x the settled odds, the surplus halving every 2 days, so about 60% of a
+  member's invitations in her first month come in her first five days ("most first invitations
+  within about 5 days", Qiu et al.; the sizes are stylized). One invitation a day at most, and
+  no member invites more than another of the same age: Qiu et al.'s bursts of invitations under
+  2 days apart (heavy inviters) are not modelled;
+- ``acceptance`` 0.3: share of invitations a friend accepts (stylized);
+- ``reward`` 0 CNY per accepted invitation and ``reward_response`` 0.05 log-odds per CNY
+  (stylized: a 10 CNY reward raises the odds of inviting by 65%);
+- ``homophily`` 0.5: the copula correlation between a friend's and her inviter's normal scores
+  on every trait (stylized: friends resemble each other, McPherson et al. 2001, without one
+  figure for these traits);
+- ``referrer_edge`` 0.2 log-odds against leaving (a hazard ~18% lower while the referrer stays;
+  stylized to the direction and size of Schmitt et al. 2011 and Van den Bulte et al. 2018);
+- ``giveaway`` false and ``giveaway_leave`` 0.5 log-odds of leaving (stylized).
+
+Outputs per (day, group): ``invitations`` sent and ``invites_accepted`` (by the inviter's group,
+on the day sent) and ``referred_joiners`` (by the group joined, on the day they arrive). Per
+person (``members.parquet``): ``inviter`` (the person who invited her; 0 for members of another
+source: read it with ``source`` 3) and ``generation`` (1 for a friend of a non-referred member,
+2 for a friend of hers, ...; the depth of the referral tree). The K-factor of a cohort is its
+accepted invitations per member; a campaign with K < 1 dies out without other recruiting and one
+with K > 1 compounds. Randomness: this strategy's stream, per member uid and day (``invite``,
+``accept``).
+"""
+from __future__ import annotations
+
+import numpy as np
+from pydantic import Field
+
+from ..analysis.kpis import Kpi
+from ..engine.arrivals import REFERRAL_UID, SOURCE_REFERRAL
+from ..engine.day import Output
+from ..engine.members import Column
+from ..engine.rules import LOGIT_MAX, MONEY_MAX
+from .base import Strategy, StrategyParams, register
+
+
+class ReferralParams(StrategyParams):
+    base_rate: float = Field(0.002, ge=0, lt=1, description="daily probability a settled, engaged member invites")
+    early_boost: float = Field(19.0, ge=0, le=1000, description="extra odds multiple of inviting on her joining day")
+    half_life: float = Field(2.0, gt=0, le=365, description="days for the early surplus of inviting to halve")
+    acceptance: float = Field(0.3, ge=0, le=1, description="probability a friend accepts an invitation")
+    reward: float = Field(0.0, ge=0, le=MONEY_MAX, description="CNY per accepted invitation")
+    reward_response: float = Field(0.05, ge=0, le=LOGIT_MAX, description="log-odds of inviting per CNY of reward")
+    homophily: float = Field(0.5, ge=0, le=1, description="copula correlation of a friend's traits with her inviter's")
+    referrer_edge: float = Field(0.2, ge=0, le=LOGIT_MAX,
+                                 description="log-odds against leaving for the referred while their referrer stays")
+    giveaway: bool = Field(False, description="the reward is a giveaway to the friend (freebie hunters come)")
+    giveaway_leave: float = Field(0.5, ge=0, le=LOGIT_MAX,
+                                  description="log-odds of leaving for friends drawn by a giveaway")
+
+
+@register
+class ReferralCampaign(Strategy):
+    name = "referral"
+    Params = ReferralParams
+    columns = (Column("inviter", np.int64, 0, "the person who invited her (members of source 3)", per_person=True),
+               Column("generation", np.int16, 0, "depth in the referral tree (0: not referred)", per_person=True))
+    outputs = (Output("invitations", meaning="invitations members sent, by the inviter's group"),
+               Output("invites_accepted", meaning="invitations friends accepted, by the inviter's group"),
+               Output("referred_joiners", meaning="referred friends who joined today, by the group joined"))
+    costs = ("referral_rewards",)
+    kpis = (Kpi("referred_joiners", "Referred joiners", "members", higher_is_better=True, total="referred_joiners"),
+            Kpi("referral_spend", "Spend on referral rewards", "CNY", higher_is_better=False,
+                total="spend_referral_rewards"))
+
+    def __init__(self, params: ReferralParams, index: int = 0):
+        super().__init__(params, index)
+        self._generation = np.zeros(0, np.int16)  # per invitee (uid - REFERRAL_UID): her depth
+
+    def plan(self, day) -> None:
+        self._mark_arrivals(day)
+        p, m = self.params, day.members
+        referred = np.flatnonzero((m.source == SOURCE_REFERRAL) & (m.left < 0))
+        if not len(referred):
+            return
+        extra = np.full(len(referred), p.giveaway_leave if p.giveaway else 0.0)
+        if p.referrer_edge:
+            inviters = day.model.recruiting.inviter_of(m.person[referred])
+            stays = np.isin(inviters, m.person[m.left < 0])  # her referrer is still in some group
+            extra -= p.referrer_edge * stays
+        day.add_member_term("leave", extra, rows=referred)
+
+    def _mark_arrivals(self, day) -> None:
+        """Today's referred joiners: count them, and keep inviter and tree depth on their first row."""
+        uids, inviters = day.model.recruiting.referred_today
+        if not len(uids):
+            return
+        m = day.members
+        rows = np.flatnonzero((m.joined == day.t) & (m.source == SOURCE_REFERRAL) & (m.uid == m.person))
+        rows = rows[np.isin(m.uid[rows], uids)]
+        m.column("inviter")[rows] = day.model.recruiting.inviter_of(m.person[rows])
+        depth = self._depth(m.column("inviter")[rows]) + 1
+        m.column("generation")[rows] = depth
+        self._keep_depth(m.uid[rows], depth)
+        day.add_output("referred_joiners", np.bincount(m.group[rows], minlength=day.groups.count))
+
+    def _depth(self, persons: np.ndarray) -> np.ndarray:
+        k = persons.astype(np.int64) - REFERRAL_UID
+        known = (k >= 0) & (k < len(self._generation))
+        return np.where(known, self._generation[np.where(known, k, 0)] if len(self._generation) else 0, 0)
+
+    def _keep_depth(self, uids: np.ndarray, depth: np.ndarray) -> None:
+        k = uids.astype(np.int64) - REFERRAL_UID
+        if len(k) and k.max() >= len(self._generation):
+            grown = np.zeros(max(int(k.max()) + 1, 2 * len(self._generation)), np.int16)
+            grown[: len(self._generation)] = self._generation
+            self._generation = grown
+        self._generation[k] = depth
+
+    def after(self, day) -> None:
+        p, m = self.params, day.members
+        rows = np.flatnonzero(day.present & (m.lapsed_day < 0) & m.per_member(day.scope, bool))
+        if not len(rows):
+            return
+        age = (day.t - m.joined[rows]).astype(np.float64)
+        with np.errstate(divide="ignore"):  # base_rate 0: log-odds -inf, nobody invites
+            z = np.log(p.base_rate) - np.log1p(-p.base_rate) + p.reward_response * p.reward \
+                + np.log1p(p.early_boost * np.exp2(-age / p.half_life))
+        stream = day.stream()
+        inviting = rows[stream.uniform(day.t, m.uid[rows], "invite") < 0.5 * (1 + np.tanh(z / 2))]  # logistic
+        accepted = inviting[stream.uniform(day.t, m.uid[inviting], "accept") < p.acceptance]
+        n_groups = day.groups.count
+        day.add_output("invitations", np.bincount(m.group[inviting], minlength=n_groups))
+        won = np.bincount(m.group[accepted], minlength=n_groups)
+        day.add_output("invites_accepted", won)
+        if p.reward:
+            day.cost("referral_rewards", p.reward * won)
+        day.refer(accepted, p.homophily)
