@@ -151,9 +151,10 @@ class Recruiting:
             joined, lost = self._admit_referred(joined, lost, t)
         return joined, lost
 
-    def veteran(self, persons: np.ndarray) -> np.ndarray:
-        """Mask of the persons who were already in groups on day 0 (``initial_members``)."""
-        return persons < self.spec.initial_members
+    def veteran(self, persons: np.ndarray, joined: np.ndarray) -> np.ndarray:
+        """Mask of the memberships the programme started with (``initial_members`` on day 0);
+        a membership such a person starts later (an enrolment, a move) is new."""
+        return (persons < self.spec.initial_members) & (joined == 0)
 
     def _reinvite(self, t: int, funnel: Funnel) -> tuple[int, np.ndarray]:
         """(re-invited, uids of those who join): the recruits of ``reinvite_after`` days ago
@@ -173,6 +174,8 @@ class Recruiting:
         seats = g.seats()[: len(per_group)]
         counts = np.minimum(per_group.astype(np.int64), seats)
         gids = np.repeat(np.arange(len(counts), dtype=np.int32), counts)
+        if self.next_attracted + len(gids) > REFERRAL_UID:
+            raise ValueError(f"more than {REFERRAL_UID - ATTRACTED_UID:,} recruits attracted by strategies in one run")
         uids = np.arange(self.next_attracted, self.next_attracted + len(gids), dtype=np.uint32)
         self.next_attracted += len(gids)
         g.size[: len(counts)] += counts
@@ -248,6 +251,8 @@ class Recruiting:
             n = len(batch.inviters)
             if not n:
                 continue
+            if self.next_referred + n > 1 << 31:  # added memberships' keys start there
+                raise ValueError(f"more than {(1 << 31) - REFERRAL_UID:,} invitees in one run")
             uids = np.arange(self.next_referred, self.next_referred + n, dtype=np.uint32)
             self.next_referred += n
             seats = g.seats()

@@ -237,8 +237,9 @@ def draw_segments(streams: Streams, shares: np.ndarray, uids: np.ndarray) -> np.
 
 # -- homophily: a trait drawn like someone else's (invitees of Day.refer) -------------------
 # A Gaussian copula: the invitee's normal score is z = rho·z_like + sqrt(1 - rho²)·z_own, mapped
-# back through her own distribution's quantile, so every member's marginal distribution is
-# the scenario's whatever rho is, and the Spearman correlation with the one she resembles is
+# back through her own distribution's quantile, so, for inviters whose scores are standard
+# normal, an invitee's distribution is the scenario's whatever rho is (inviters are the present,
+# engaged members, so invitees drift toward them, as friends do), and the Spearman correlation with the one she resembles is
 # (6/π)·asin(rho/2), about rho (0.98·rho at most). Every family has a cheap CDF and quantile
 # (scipy.special), so all four take part; a constant has none to share (its value is fixed).
 
@@ -289,4 +290,4 @@ def resembling(dist: Distribution, like: np.ndarray, own: np.ndarray, rho: float
     from scipy import special
 
     z = rho * like + np.sqrt(1 - rho * rho) * special.ndtri(own)
-    return quantile(dist, special.ndtr(z)), z
+    return quantile(dist, np.clip(special.ndtr(z), 1e-12, 1 - 1e-12)), z  # no infinite value in a tail

@@ -26,7 +26,8 @@ from ..strategies import REGISTRY
 from .scenario import Scenario, parse_scenario
 
 BASE = {"name": "conformance", "days": 20, "seed": 4,
-        "recruitment": {"initial_members": 400, "arrivals_per_day": 30}, "groups": {"capacity": 500}}
+        "recruitment": {"initial_members": 400, "arrivals_per_day": 30},
+        "groups": {"capacity": 500}}  # group 0 takes recruits until day 4: newcomers where the target check looks
 IDENTITY = ("uid", "joined", "segment", "source")
 
 

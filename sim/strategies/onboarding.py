@@ -186,7 +186,7 @@ class Onboarding(Strategy):
         if self._new_day != day.t:
             m = day.members
             rows = np.flatnonzero(m.joined > day.t - self.params.newcomer_days)
-            self._new_rows = rows[(m.left[rows] < 0) & ~day.model.recruiting.veteran(m.person[rows])]
+            self._new_rows = rows[(m.left[rows] < 0) & ~day.model.recruiting.veteran(m.person[rows], m.joined[rows])]
             self._new_day = day.t
         return self._new_rows
 

@@ -85,7 +85,7 @@ class Service(Strategy):
         back = rows[(first[rows] >= 0) & (again[rows] < 0)]
         again[back] = day.t
         new = rows[(m.messages[rows] == count) & (first[rows] < 0)]  # today's messages are all she wrote
-        new = new[~day.model.recruiting.veteran(m.person[new])]  # members since day 0 are no newcomers
+        new = new[~day.model.recruiting.veteran(m.person[new], m.joined[new])]  # members since day 0: no newcomers
         first[new] = day.t
         replied = new[day.stream().uniform(day.t, m.uid[new]) < p.coverage]
         answered[replied] = 1
