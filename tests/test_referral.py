@@ -10,7 +10,7 @@ import pytest
 from scipy import stats
 
 import sim
-from sim.engine.arrivals import REFERRAL_UID, SOURCE_REFERRAL
+from sim.engine.invitees import REFERRAL_UID, SOURCE_REFERRAL
 from sim.engine.model import CommunityModel
 from stats_helpers import TEST_SEEDS, lower_bound, upper_bound
 
@@ -52,7 +52,7 @@ def inviter_pairs(seed: int, rho: float, reps: int = 5) -> dict[str, np.ndarray]
         m = model.members
         first = np.flatnonzero((m.left < 0) & (m.uid == m.person))
         referred = first[m.source[first] == SOURCE_REFERRAL]
-        inviters = model.recruiting.inviter_of(m.person[referred])
+        inviters = model.recruiting.invitees.inviter_of(m.person[referred])
         order = np.argsort(m.person[first])
         where = np.searchsorted(m.person[first][order], inviters)
         found = (where < len(first)) & (m.person[first][order][np.minimum(where, len(first) - 1)] == inviters)
@@ -115,7 +115,7 @@ def test_spend_is_booked_per_accepted_invitation_and_every_friend_is_traced(seed
     # accepted on the last day arrive after the run; nobody turned away (groups auto-switch)
     assert len(referred) == daily["invites_accepted"].sum() - daily.loc[daily["day"] == 29, "invites_accepted"].sum()
     memberships = model.recorder.memberships()
-    rec = model.recruiting
+    rec = model.recruiting.invitees
     inviter = rec.inviter_of(referred["person"].to_numpy())
     assert np.array_equal(referred["inviter"].to_numpy(), inviter)
     invited = rec.invited_on[referred["person"].to_numpy() - REFERRAL_UID]

@@ -29,18 +29,8 @@ joiners, after them, with source ``SOURCE_REINVITED``. A day without a funnel se
 exactly the scenario's recruitment. ``Recruiting.today`` holds the day's funnel counts
 (``FunnelCounts``) for the strategy that books its costs.
 
-**Invitees** (裂变). A strategy can have members bring friends (``Day.refer``, a ``Referral``
-per call: one friend per inviter row). They arrive the next day, source ``SOURCE_REFERRAL``,
-uids from a range of their own (from ``REFERRAL_UID``, so ordinary recruits keep theirs), each
-into her inviter's group while it has seats (in the order invited), the rest routed as the
-day's recruits are (``Groups.route``: the newest open group; turned away, and counted lost,
-when it is full and does not auto-switch). Her segment is her inviter's with probability
-``rho``, else her own draw's; her traits resemble her inviter's with strength ``rho``
-(``sim.engine.traits.resembling``: a Gaussian copula, so each trait's distribution is the
-scenario's), from draws of purposes ``trait.segment.invitee`` and ``trait.<T>.invitee`` keyed
-by her uid. ``Recruiting`` keeps each invitee's inviter (``inviter_of``), the day she was
-invited (``invited_on``) and her traits' normal scores (for her own invitees), and holds the
-day's admitted invitees in ``referred_today`` (uids, inviters).
+**Invitees** (裂变): friends members bring (``Day.refer``), admitted after the day's
+recruits by ``sim.engine.invitees``.
 """
 from __future__ import annotations
 
@@ -49,14 +39,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .choices import trait_choice
-from .traits import TRAITS, TraitDraws, draw_segments, normal_score, resembling, stored
+from .invitees import REFERRAL_UID, Invitees, Referral
+from .traits import TRAITS, TraitDraws, draw_segments, stored
 
 SOURCE_RECRUITMENT = 0
 SOURCE_GIVEAWAY = 1
 SOURCE_REINVITED = 2  # a recruit who joined when re-invited (Funnel)
-SOURCE_REFERRAL = 3  # a friend a member invited (Day.refer)
+# SOURCE_REFERRAL = 3: a friend a member invited (sim.engine.invitees)
 ATTRACTED_UID = 1 << 30  # ordinary recruits stay below it; added memberships' keys are >= 2^31
-REFERRAL_UID = 3 << 29  # invitees: above attracted recruits' 2^29 uids, below added memberships' keys
 
 
 @dataclass(frozen=True)
@@ -79,20 +69,6 @@ class FunnelCounts:
     rejoined: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
 
 
-@dataclass(frozen=True)
-class Referral:
-    """One strategy's accepted invitations of a day, one entry per invitee (``Day.refer``):
-    her inviter (person), the inviter's group and segment, and how much she resembles her
-    inviter (``rho`` in [0, 1], the homophily of ``sim.engine.traits.resembling``)."""
-    inviters: np.ndarray
-    groups: np.ndarray
-    segments: np.ndarray
-    rho: float = 0.0
-
-    def pick(self, rows) -> "Referral":
-        return Referral(self.inviters[rows], self.groups[rows], self.segments[rows], self.rho)
-
-
 class Recruiting:
     BATCH = 1 << 17
 
@@ -106,7 +82,7 @@ class Recruiting:
         self.recruited: dict[int, tuple[int, int, float]] = {}  # day -> (first uid, recruits, join probability)
         self.reinvited_days: set[int] = set()
         self.today = FunnelCounts()
-        self._init_invitees()
+        self.invitees = Invitees(self)
         self.trait_draws = TraitDraws(model.streams)
         # a trait no switched-on rule reads is not drawn (its column keeps its fill value):
         # drawing 10^6 members' traits costs about 0.1 s per trait
@@ -147,8 +123,8 @@ class Recruiting:
         for per_group, segment in self.attracted:
             joined += self._admit_attracted(per_group, segment, t)
         self.attracted = []
-        if self.referred or len(self.referred_today[0]):
-            joined, lost = self._admit_referred(joined, lost, t)
+        if self.invitees.referred or len(self.invitees.referred_today[0]):
+            joined, lost = self.invitees.admit(joined, lost, t)
         return joined, lost
 
     def veteran(self, persons: np.ndarray, joined: np.ndarray) -> np.ndarray:
@@ -192,7 +168,7 @@ class Recruiting:
               like: "Referral | None" = None) -> None:
         """Add members with their traits drawn per uid (see ``sim.engine.traits``), of
         ``segment`` if given, else each of the segment her own draw picks; invitees
-        (``like``) resemble their inviters (``Recruiting._resembling``)."""
+        (``like``) resemble their inviters (``Invitees.resembling``)."""
         m = self.model
         spec = m.spec.members
         names = spec.segment_names()
@@ -210,7 +186,7 @@ class Recruiting:
                 if like is None:
                     v[rows] = self.trait_draws.draw(trait, spec.dist(name, trait), uids[rows])
                 else:
-                    v[rows] = self._resembling(trait, spec.dist(name, trait), uids[rows], like.pick(rows))
+                    v[rows] = self.invitees.resembling(trait, spec.dist(name, trait), uids[rows], like.pick(rows))
             choice = self.choice_of.get(trait)
             if choice is not None:
                 p = np.clip(v, 1e-9, 1 - 1e-9)
@@ -223,93 +199,3 @@ class Recruiting:
         trust = m.spec.behavior.trust
         m.members.add(len(uids), uid=uids, person=uids, group=gids, segment=seg, source=source, joined=t,
                       trust=trust.initial if trust.enabled else 0.0, **values)
-
-    # -- invitees (Day.refer) --------------------------------------------------------------
-    def _init_invitees(self) -> None:
-        self.referred: list[Referral] = []  # accepted today, arriving tomorrow
-        self.next_referred = REFERRAL_UID
-        self.inviter_by_uid = np.zeros(0, np.int64)  # per invitee (uid - REFERRAL_UID): her inviter
-        self.invited_on = np.zeros(0, np.int16)      # ... and the day she was invited
-        self.scores: dict[str, np.ndarray] = {}      # ... and her normal score of each trait
-        self.referred_today = (np.zeros(0, np.uint32), np.zeros(0, np.int64))  # (uids, inviters) admitted today
-
-    def inviter_of(self, persons: np.ndarray) -> np.ndarray:
-        """Each person's inviter (a person), -1 for those who came another way."""
-        k = np.asarray(persons, np.int64) - REFERRAL_UID
-        known = (k >= 0) & (k < len(self.inviter_by_uid))
-        return np.where(known, self.inviter_by_uid[np.where(known, k, 0)] if len(self.inviter_by_uid) else -1, -1)
-
-    def _admit_referred(self, joined: np.ndarray, lost: int, t: int) -> tuple[np.ndarray, int]:
-        """Yesterday's invitees, source ``SOURCE_REFERRAL``, uids from ``REFERRAL_UID``: each
-        into her inviter's group while it has seats (in the order invited), the rest routed as
-        the day's recruits are (the newest open group; turned away when full, counted lost)."""
-        g = self.model.groups
-        batches, self.referred = self.referred, []
-        self.referred_today = (np.zeros(0, np.uint32), np.zeros(0, np.int64))
-        kept_uids, kept_inviters = [], []
-        for batch in batches:
-            n = len(batch.inviters)
-            if not n:
-                continue
-            if self.next_referred + n > 1 << 31:  # added memberships' keys start there
-                raise ValueError(f"more than {(1 << 31) - REFERRAL_UID:,} invitees in one run")
-            uids = np.arange(self.next_referred, self.next_referred + n, dtype=np.uint32)
-            self.next_referred += n
-            seats = g.seats()
-            order = np.argsort(batch.groups, kind="stable")
-            sorted_groups = batch.groups[order]
-            starts = np.searchsorted(sorted_groups, sorted_groups)
-            rank = np.empty(n, np.int64)
-            rank[order] = np.arange(n) - starts  # place in her inviter's group's queue
-            gids = np.where(rank < seats[batch.groups], batch.groups, -1).astype(np.int32)
-            inside = np.bincount(gids[gids >= 0], minlength=g.count)
-            g.size += inside
-            g.admitted += inside
-            rest = np.flatnonzero(gids < 0)
-            routed, turned_away = g.route(len(rest), t)
-            gids[rest[: len(routed)]] = routed
-            lost += turned_away
-            keep = np.flatnonzero(gids >= 0)
-            self._remember(uids, batch, t - 1)
-            self.admit(uids[keep], gids[keep], t, SOURCE_REFERRAL, like=batch.pick(keep))
-            kept_uids.append(uids[keep])
-            kept_inviters.append(batch.inviters[keep].astype(np.int64))
-            joined = np.concatenate([joined, np.zeros(g.count - len(joined), joined.dtype)])
-            joined += np.bincount(gids[keep], minlength=g.count)
-        if kept_uids:
-            self.referred_today = (np.concatenate(kept_uids), np.concatenate(kept_inviters))
-        return joined, lost
-
-    def _remember(self, uids: np.ndarray, batch: Referral, day: int) -> None:
-        """Keep each invitee's inviter and day invited (their scores follow in ``_resembling``)."""
-        end = int(uids[-1]) - REFERRAL_UID + 1
-        if end > len(self.inviter_by_uid):
-            size = max(end, 2 * len(self.inviter_by_uid), 1024)
-            self.inviter_by_uid = np.concatenate([self.inviter_by_uid, np.full(size - len(self.inviter_by_uid), -1)])
-            self.invited_on = np.concatenate([self.invited_on, np.full(size - len(self.invited_on), -1, np.int16)])
-            self.scores = {k: np.concatenate([v, np.zeros(size - len(v))]) for k, v in self.scores.items()}
-        k = uids.astype(np.int64) - REFERRAL_UID
-        self.inviter_by_uid[k] = batch.inviters
-        self.invited_on[k] = day
-
-    def _resembling(self, trait: str, dist, uids: np.ndarray, like: Referral) -> np.ndarray:
-        """Invitees' values of ``trait`` (distribution ``dist``): a Gaussian copula on their
-        inviters' normal scores (``sim.engine.traits.resembling``). An inviter's score is kept
-        if she was invited herself, else read from her own trait, redrawn by her uid."""
-        spec = self.model.spec.members
-        names = spec.segment_names()
-        inviters = like.inviters.astype(np.int64)
-        score = np.zeros(len(uids))
-        kept = (inviters >= REFERRAL_UID) & (trait in self.scores)
-        if kept.any():
-            score[kept] = self.scores[trait][inviters[kept] - REFERRAL_UID]
-        for k in np.unique(like.segments[~kept]):
-            rows = np.flatnonzero(~kept & (like.segments == k))
-            theirs = spec.dist(names[k], trait)
-            score[rows] = normal_score(theirs, self.trait_draws.draw(trait, theirs, inviters[rows].astype(np.uint32)))
-        own = self.model.streams.uniform(f"trait.{trait}.invitee", 0, uids)
-        values, z = resembling(dist, score, own, like.rho)
-        if trait not in self.scores:
-            self.scores[trait] = np.zeros(len(self.inviter_by_uid))
-        self.scores[trait][uids.astype(np.int64) - REFERRAL_UID] = z
-        return values

@@ -27,7 +27,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .arrivals import Funnel, Referral
+from .arrivals import Funnel
+from .invitees import Referral
 from .choices import CHOICES
 from .streams import StreamView
 
@@ -190,7 +191,7 @@ class Day:
         if self.scope is not None:
             rows = rows[self.scope[self.members.group[rows]]]
         m = self.members
-        self.model.recruiting.referred.append(Referral(m.person[rows].astype(np.int64), m.group[rows].copy(),
+        self.model.recruiting.invitees.referred.append(Referral(m.person[rows].astype(np.int64), m.group[rows].copy(),
                                                        m.segment[rows].copy(), float(homophily)))
 
     def enroll(self, rows, groups, move: bool = False) -> None:

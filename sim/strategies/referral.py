@@ -60,7 +60,7 @@ import numpy as np
 from pydantic import Field
 
 from ..analysis.kpis import Kpi
-from ..engine.arrivals import REFERRAL_UID, SOURCE_REFERRAL
+from ..engine.invitees import REFERRAL_UID, SOURCE_REFERRAL
 from ..engine.day import Output
 from ..engine.members import Column
 from ..engine.rules import LOGIT_MAX, MONEY_MAX
@@ -108,20 +108,20 @@ class ReferralCampaign(Strategy):
             return
         extra = np.full(len(referred), p.giveaway_leave if p.giveaway else 0.0)
         if p.referrer_edge:
-            inviters = day.model.recruiting.inviter_of(m.person[referred])
+            inviters = day.model.recruiting.invitees.inviter_of(m.person[referred])
             stays = np.isin(inviters, m.person[m.left < 0])  # her referrer is still in some group
             extra -= p.referrer_edge * stays
         day.add_member_term("leave", extra, rows=referred)
 
     def _mark_arrivals(self, day) -> None:
         """Today's referred joiners: count them, and keep inviter and tree depth on their first row."""
-        uids, inviters = day.model.recruiting.referred_today
+        uids, inviters = day.model.recruiting.invitees.referred_today
         if not len(uids):
             return
         m = day.members
         rows = np.flatnonzero((m.joined == day.t) & (m.source == SOURCE_REFERRAL) & (m.uid == m.person))
         rows = rows[np.isin(m.uid[rows], uids)]
-        m.column("inviter")[rows] = day.model.recruiting.inviter_of(m.person[rows])
+        m.column("inviter")[rows] = day.model.recruiting.invitees.inviter_of(m.person[rows])
         depth = self._depth(m.column("inviter")[rows]) + 1
         m.column("generation")[rows] = depth
         self._keep_depth(m.uid[rows], depth)
