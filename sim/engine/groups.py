@@ -14,6 +14,25 @@ off there is one open group; recruits who find it full are turned away (``lost_f
 membership a strategy starts in a group (an enrolment, an attracted recruit) takes one of the
 places its invitation hands out, so the group never passes its ``capacity``.
 
+**WeChat's limits** (seed 002; each off by default, which is the routing above):
+``qr_limit`` — a group's QR code admits joiners only up to that many members (WeChat: 200);
+past it the invitation switches (``auto_switch``) or the recruits are turned away
+(``lost_full``). Members beyond it come by personal invitation, up to ``capacity``:
+enrolments (``CommunityModel.enroll``), invitees into their inviter's group and attracted
+recruits use ``seats()``, which the QR limit does not bound. ``qr_days`` — a group's code
+expires that many days after the group opened (WeChat: 7); the invitation then switches to a
+new group (new code), or, without ``auto_switch``, the recruits are turned away (counted in
+``lost_full`` too; ``expired_lost`` keeps that part). ``reuse_seats`` — ``none`` (as above),
+``fill_oldest`` / ``fill_newest``: recruits go to the oldest / newest open group whose code
+is valid and that has a free seat (present members under ``capacity`` and under
+``qr_limit``: seats freed by leavers are handed out again; closed groups never), a new group
+opening only when none has a seat (with ``auto_switch``). Where seats are reused the QR limit
+is on present members, as WeChat's own rule; under ``none`` it is counted as the capacity
+is (places handed out with ``auto_switch``, present members without). Members on day 0
+(``initial_members``) are routed as recruits are, so they too fill groups to ``qr_limit``.
+Routing stays a function of the order of arrival and of
+the groups' state: deterministic, no random draw.
+
 **Closing.** A strategy may dissolve a group (``Day.close``: moving the active members of a
 zombie group elsewhere and dissolving it, seed 004). A closed group takes nobody again: no
 recruit, attracted recruit or enrolment, and no strategy acts on it
@@ -25,6 +44,8 @@ from __future__ import annotations
 
 import mesa
 import numpy as np
+
+REUSE_SEATS = ("none", "fill_oldest", "fill_newest")  # how freed seats are handed out again
 
 
 class GroupAgent(mesa.Agent):
@@ -60,11 +81,16 @@ class GroupAgent(mesa.Agent):
 
 
 class Groups:
-    def __init__(self, model: mesa.Model, capacity: int, auto_switch: bool, initial_liveliness: float = 0.0):
+    def __init__(self, model: mesa.Model, capacity: int, auto_switch: bool, initial_liveliness: float = 0.0,
+                 qr_limit: int | None = None, qr_days: int | None = None, reuse_seats: str = "none"):
         self.model = model
         self.initial_liveliness = initial_liveliness  # a new group's (no history yet)
         self.capacity = capacity
         self.auto_switch = auto_switch
+        self.qr_limit, self.qr_days, self.reuse_seats = qr_limit, qr_days, reuse_seats  # WeChat's limits
+        if self.reuse_seats not in REUSE_SEATS:
+            raise ValueError(f"reuse_seats: {self.reuse_seats!r}; allowed: {', '.join(REUSE_SEATS)}")
+        self.expired_lost = 0  # recruits turned away because the code had expired (in lost_full too)
         self.agents: list[GroupAgent] = []
         self.size = np.zeros(0, np.int64)      # present members
         self.admitted = np.zeros(0, np.int64)  # memberships ever started in it (joiners routed, enrolled)
@@ -96,21 +122,69 @@ class Groups:
         """Assign ``count`` joiners to groups; returns (gid per joiner, number turned away)."""
         if count == 0:
             return np.zeros(0, np.int32), 0
+        if self.reuse_seats != "none":
+            return self._route_reusing(count, day)
         if self.count == 0 or self.closed[-1]:
             self.open(day)
         gid = self.count - 1
-        room = max(self.capacity - int(self.admitted[gid] if self.auto_switch else self.size[gid]), 0)
+        if self._expired(gid, day):  # the code no longer works: a new group, or nobody gets in
+            if not self.auto_switch:
+                self.expired_lost += count
+                return np.zeros(0, np.int32), count
+            gid = self.open(day)
+        limit = self.qr_cap
+        room = max(limit - int(self.admitted[gid] if self.auto_switch else self.size[gid]), 0)
         take = min(room, count)
         placed = np.full(take, gid, np.int32)
         rest = count - take
         if rest and self.auto_switch:  # fill the current group, then as many new ones as needed
-            first = self.open(day, -(-rest // self.capacity))
-            placed = np.concatenate([placed, first + np.arange(rest, dtype=np.int32) // self.capacity])
+            first = self.open(day, -(-rest // limit))
+            placed = np.concatenate([placed, first + np.arange(rest, dtype=np.int32) // limit])
             rest = 0
         if len(placed):
             added = np.bincount(placed - gid, minlength=self.count - gid)
             self.size[gid:] += added
             self.admitted[gid:] += added
+        return placed, rest
+
+    # -- WeChat's limits (qr_limit, qr_days, reuse_seats) ----------------------------------
+    @property
+    def qr_cap(self) -> int:
+        """Members a group's QR code lets in: ``capacity``, or ``qr_limit`` if lower."""
+        return self.capacity if self.qr_limit is None else min(self.capacity, self.qr_limit)
+
+    def _expired(self, gid, day: int):
+        """Whether group ``gid``'s QR code has expired on ``day`` (never without ``qr_days``)."""
+        if self.qr_days is None:
+            return np.zeros(np.shape(gid), bool) if np.ndim(gid) else False
+        return day - self.opened[gid] >= self.qr_days
+
+    def qr_seats(self, day: int) -> np.ndarray:
+        """Places per group its QR code still hands out on ``day`` when seats are reused:
+        open, code valid, present members under ``capacity`` and ``qr_limit``."""
+        room = np.maximum(self.qr_cap - self.size, 0)
+        return np.where(self.closed | self._expired(np.arange(self.count), day), 0, room)
+
+    def _route_reusing(self, count: int, day: int) -> tuple[np.ndarray, int]:
+        """``fill_oldest`` / ``fill_newest``: the free QR seats of open groups in age order,
+        then (with ``auto_switch``, or when no group is open at all) new groups."""
+        if self.count == 0 or self.closed.all():
+            self.open(day)
+        room = self.qr_seats(day)
+        order = np.arange(self.count) if self.reuse_seats == "fill_oldest" else np.arange(self.count)[::-1]
+        take = np.minimum(room[order], np.maximum(count - (np.cumsum(room[order]) - room[order]), 0))
+        placed = np.repeat(order.astype(np.int32), take)
+        rest = count - len(placed)
+        if rest and self.auto_switch:
+            first = self.open(day, -(-rest // self.qr_cap))
+            placed = np.concatenate([placed, first + np.arange(rest, dtype=np.int32) // self.qr_cap])
+            rest = 0
+        elif rest and self.qr_days is not None:  # turned away where a valid code had no seat left
+            expired = (self.closed | self._expired(np.arange(self.count), day)).all()
+            self.expired_lost += rest if expired else 0
+        added = np.bincount(placed, minlength=self.count)
+        self.size += added
+        self.admitted += added
         return placed, rest
 
 

@@ -45,8 +45,10 @@ class CommunityModel(mesa.Model):
                                traits=scenario.behavior.traits_in_use())
         for column in self.columns.values():
             self.members.add_column(column.name, column.dtype, column.fill, archived=column.per_person)
-        self.groups = Groups(self, scenario.groups.capacity, scenario.groups.auto_switch,
-                             initial_liveliness=scenario.behavior.contagion.reference)
+        spec = scenario.groups
+        self.groups = Groups(self, spec.capacity, spec.auto_switch,
+                             initial_liveliness=scenario.behavior.contagion.reference,
+                             qr_limit=spec.qr_limit, qr_days=spec.qr_days, reuse_seats=spec.reuse_seats)
         self._enrolments: list[tuple[np.ndarray, np.ndarray, bool]] = []  # asked for today
         self.enrolled = self.moved_out = np.zeros(0, np.int64)  # per group, at the start of today
         social = [scenario.members.dist(s, "social") for s in scenario.members.segment_names()]

@@ -52,6 +52,22 @@ class GroupsSpec(Strict):
     """Group capacity and routing (see ``sim.engine.groups``)."""
     capacity: int = Field(500, ge=1, le=2000, description="members per group (WeChat: 500)")
     auto_switch: bool = Field(True, description="open a new group when the current one is full")
+    # WeChat's limits (seed 002); each default is the routing without it (sim.engine.groups)
+    qr_limit: int | None = Field(None, ge=1, le=2000, description="members a group's QR code admits (WeChat: 200; "
+                                 "the rest come by personal invitation, up to capacity); none: capacity")
+    qr_days: int | None = Field(None, ge=1, le=3650, description="days after a group opens that its QR code "
+                                "expires (WeChat: 7); none: never")
+    reuse_seats: typing.Literal["none", "fill_oldest", "fill_newest"] = Field(
+        "none", description="where recruits go: none = the newest group, freed seats never handed out again; "
+                            "fill_oldest / fill_newest = the oldest / newest open group with a free seat")
+
+    @model_serializer(mode="wrap")
+    def _without_off_limits(self, handler):
+        """Leave out ``reuse_seats`` at its default, so scenarios without it keep their digest."""
+        data = handler(self)
+        if data.get("reuse_seats") == "none":
+            data.pop("reuse_seats")
+        return data
 
 
 def _trait_in_range(cls, dist, info):
