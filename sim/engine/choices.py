@@ -21,7 +21,7 @@ Declaring a ``Choice`` is all it takes to add one:
 - the **recorder** counts its choosers per (day, group) in the column ``count``, when given.
 
 The choices below have rules of their own in ``sim.engine.rules`` (``spam``: posting
-members of the spam segment post ads, ``sim.engine.rules.Spam``, drawn right after
+members of the spam segment post ads, ``sim.engine.spam.Spam``, drawn right after
 posting with the stream ``spam`` on those members only, base odds from
 ``behavior.spam.probability``; a common choice, so it reads no gate word); any other
 declared choice is drawn there generically among the ``eligible`` members (with base
@@ -119,6 +119,6 @@ for _choice in (
     Choice("buy", trait="purchase", group_term=True, word="rare", byte=2),
     Choice("leave", trait="leave", word="post", byte=0),  # the posting word's low byte (sim.engine.draws)
     Choice("wake", trait="wake", group_term=False, word="rare", byte=3, eligible="lapsed", count="woke"),
-    Choice("spam", rare=False, count="spammers"),  # members posting ads today (sim.engine.rules.Spam)
+    Choice("spam", rare=False, count="spammers"),  # members posting ads today (sim.engine.spam.Spam)
 ):
     declare(_choice)

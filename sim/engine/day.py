@@ -84,7 +84,7 @@ class Day:
         self.posts_by_group: np.ndarray | None = None
         self.chosen: dict[str, np.ndarray] = {}  # rows choosing each generic choice today
         self.writers: tuple[np.ndarray, np.ndarray] | None = None  # (rows who posted, their messages today)
-        self.spam_msgs = np.zeros(g)  # members' messages that were ads, per group (sim.engine.rules.Spam)
+        self.spam_msgs = np.zeros(g)  # members' messages that were ads, per group (sim.engine.spam.Spam)
 
     # -- what strategies write --------------------------------------------------------
     def _scoped(self, values) -> np.ndarray:

@@ -100,7 +100,7 @@ class CommunityModel(mesa.Model):
     def _update_liveliness(self, day: Day, present: np.ndarray) -> None:
         """E_g ← memory·E_g + (1 − memory)·(today's weighted talk per present member)
         (``sim.engine.rules.Contagion``); an emptied group falls silent. Spam is not talk
-        (it counts ``talk_weight`` of a message: ``sim.engine.rules.Spam``)."""
+        (it counts ``talk_weight`` of a message: ``sim.engine.spam.Spam``)."""
         c, spam = self.spec.behavior.contagion, self.spec.behavior.spam
         member = day.member_msgs
         if spam.active:

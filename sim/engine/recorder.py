@@ -9,7 +9,7 @@ arrivals and enrolments, before leaving), joined (recruits), enrolled (membershi
 strategy added or moved in at the start of the day), moved_out (memberships moved to
 another group at the start of the day), left, lost_full (recruits turned away by a full
 group), member_posts (members who posted), member_msgs (messages they wrote), spam_msgs (of
-them, ads of spamming members: ``sim.engine.rules.Spam``; spammers count them), active
+them, ads of spamming members: ``sim.engine.spam.Spam``; spammers count them), active
 (posted or read), seen (looked at the group), lapsed and muted (present members in that
 state at the end of the day), woke (silent members who started reading again),
 purchases (orders), first_buyers (members ordering for the first time), gmv (CNY),
@@ -70,7 +70,7 @@ class Recorder:
                 counted[id(state)] = m.count_by_group(state)
             row[name] = counted[id(state)]
         row["member_msgs"] = day.member_msgs
-        row["spam_msgs"] = day.spam_msgs  # of which ads (sim.engine.rules.Spam)
+        row["spam_msgs"] = day.spam_msgs  # of which ads (sim.engine.spam.Spam)
         buyers = np.flatnonzero(day.bought)
         row["purchases"] = np.bincount(m.group[buyers], minlength=n_groups)
         row["first_buyers"] = np.bincount(m.group[buyers[m.purchases[buyers] == 1]], minlength=n_groups)

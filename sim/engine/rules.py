@@ -6,7 +6,7 @@ Each day, for the members present, in this order:
    muted members look only on days they open the group (``muting.open_probability``).
 2. **post** – log-odds = trait ``activity`` + contagion + value content + strategy terms;
    a member who posts writes a number of **messages** with mean her trait ``verbosity``.
-   **spam** – posters of the spam segment post ads instead (``Spam``; off by default).
+   **spam** – posters of the spam segment post ads instead (``sim.engine.spam``; off by default).
 3. **lapse** – go silent (zombie member; she stays but reads and posts nothing):
    trait ``lapse`` − contagion − value content − trust + terms. Posting today protects.
    **wake** – a member silent since before today starts reading again: trait ``wake`` +
@@ -31,21 +31,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from .choices import BUILT_IN, CHOICES
 from .day import Day
 from .draws import Drawer, bounds, gate
+from .mechanism import LOGIT_MAX, MONEY_MAX, Mechanism  # noqa: F401  (the limits are imported from here too)
 from .members import ABSENT
+from .spam import Spam, SpamRule
 from .streams import hash_uniform
 from .talk import Talk
 from .traits import TRAITS
-
-# Every number is finite and in a range a real programme could need: a coefficient of
-# 20 log-odds already turns a 1-in-a-billion chance into a near certainty.
-LOGIT_MAX = 20.0
-MONEY_MAX = 1e7  # CNY: one order, one message, one reward
-
-
-class Mechanism(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-    enabled: bool = True
-
 
 class Contagion(Mechanism):
     """Activity is contagious (seeds 000, 001; Qiu et al. 2016 on group lifetimes):
@@ -145,40 +136,6 @@ class Purchase(Mechanism):
     order_value: float = Field(99.0, ge=0, le=MONEY_MAX, description="CNY per order")
 
 
-class Spam(Mechanism):
-    """Spam: members who post ads (发小广告, seeds 000, 004) lower the value of the group for
-    everyone, and a group whose only posts are ads is dead (seeds 000, 001). Off unless
-    ``segment`` names a member segment (declare its traits in the scenario: active posters
-    who stay). Each day, every member of that segment who posts writes ads with probability
-    ``probability`` (choice ``spam``, drawn right after posting from its own stream; only
-    posting members of the segment may choose it, so strategies' terms on ``spam`` matter
-    for them alone, e.g. posted group rules lowering newcomers' rule-breaking); all her
-    messages that day are ads. With S_g the spam messages of the day in group g:
-
-    - members who saw the group lose trust as from ``trust_weight``·S_g operator ads
-      (``Trust.ad_loss`` each); default 1: an ad is an ad, whoever posts it (stylized);
-    - every present member's log-odds of leaving rise by ``leave``·ln(1 + S_g) that day
-      (diminishing, as for value content). Default 0.25: one spam message makes 0.1-0.2%
-      more of the group leave that day (at leave rates of 0.6-1.2% a day: the baseline
-      programme's members, and the default trait's mean 1/81), within the 0.1-0.4% of
-      recipients who unsubscribe per marketing email (Mailchimp 2018-2019);
-    - spam is not conversation: liveliness counts a spam message as ``talk_weight`` of a
-      member's message (default 0: seeds 000, 001, a dead group is one where nobody answers
-      and the only posts are ads). Members' own posting and messages still count them
-      (``member_posts``, ``member_msgs``); ``spam_msgs`` and ``spammers`` say how many.
-    Spam does not add to fatigue (operator messages only). Strategies may remove spammers
-    with ``Day.remove`` (moderators) and add log-odds to ``spam``."""
-    segment: str | None = Field(None, max_length=120, description="member segment that posts ads (None: no spam)")
-    probability: float = Field(0.5, ge=0, le=1, description="daily probability a posting spammer posts ads")
-    trust_weight: float = Field(1.0, ge=0, le=100, description="trust lost per spam message seen, in operator ads")
-    leave: float = Field(0.25, ge=0, le=LOGIT_MAX, description="log-odds of leaving per ln(1 + spam messages)")
-    talk_weight: float = Field(0.0, ge=0, le=1, description="a spam message's weight in liveliness, in member messages")
-
-    @property
-    def active(self) -> bool:
-        return self.enabled and self.segment is not None
-
-
 class Behavior(BaseModel):
     """All member rules of a scenario (``behavior:`` in the file)."""
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
@@ -224,7 +181,7 @@ class Rules:
             group = choice.group_term or (choice.name == "leave" and behavior.spam.active)
             self.bounds[choice.name] = bounds(group, known, free)
         self.generic = [c for c in CHOICES.values() if c.name not in BUILT_IN]
-        self._spam_segment: int | None = None  # index of behavior.spam.segment, found on the first day
+        self.spam = SpamRule(behavior.spam, self.draws)
         self.talk = Talk(streams, behavior.contagion, uniform_social)
         base = behavior.muting.base
         self.mute_odds = base / (1 - base) if base < 1 else np.inf
@@ -306,7 +263,7 @@ class Rules:
         day.posted = posted
         day.posts_by_group = m.group_runs(posters := self.draws.scratch.true_rows(posted))  # sorted: runs
         self.talk.write(day, posters, day.posts_by_group)
-        spam = self._spam(day) if b.spam.active else None  # 2b. spam messages per group
+        spam = self.spam.messages(day) if b.spam.active else None  # 2b. spam messages per group
 
         # 3. lapse, and wake
         if b.lapse.enabled:
@@ -384,37 +341,6 @@ class Rules:
             return np.flatnonzero(self.draws.common(choice.name, day.t, m.uid, odds.astype(np.float32)) & eligible)
         gates = m.column(choice.gate_column) if choice.trait is not None else int(self.gate(choice.name, base_odds))
         return self._rare(choice.name, day, gates, base_odds, zeros, eligible)
-
-    def _spam(self, day: Day) -> np.ndarray:
-        """Spam messages per group today (``Spam``): each of today's posters in the spam
-        segment posts ads with base odds from ``probability`` plus strategies' terms on
-        ``spam``, from the stream ``spam`` (keyed by uid and day: nobody else's draw
-        changes); her messages today are ads. Sets ``day.spam_msgs`` and ``day.chosen``."""
-        s, m = self.b.spam, day.members
-        if self._spam_segment is None:
-            names = day.model.spec.members.segment_names()
-            if s.segment not in names:
-                raise KeyError(f"behavior.spam.segment: no segment '{s.segment}'; the segments are {names}")
-            self._spam_segment = names.index(s.segment)
-        rows, count = day.writers
-        mine = m.segment[rows] == self._spam_segment
-        rows, count = rows[mine], count[mine]
-        z = np.zeros(len(rows))
-        g_terms, m_terms = day.terms("spam")
-        if g_terms is not None:
-            z += g_terms[m.group[rows]]
-        if m_terms is not None:
-            z += m_terms[rows]
-        if (sparse := day.sparse_terms("spam")) is not None:
-            _, at, which = np.intersect1d(rows, sparse[0], assume_unique=True, return_indices=True)
-            z[at] += sparse[1][which]
-        base = s.probability / (1 - s.probability) if s.probability < 1 else np.inf
-        with np.errstate(invalid="ignore", over="ignore"):  # p = 1 and a term of -inf: no spam
-            odds = np.nan_to_num(base * np.exp(z), nan=0.0).astype(np.float32)
-        chose = self.draws.common("spam", day.t, m.uid[rows], odds)
-        day.chosen["spam"] = rows[chose]
-        day.spam_msgs = np.bincount(m.group[rows[chose]], weights=count[chose], minlength=day.groups.count)
-        return day.spam_msgs
 
     def _update_fatigue(self, day: Day) -> None:
         f = self.b.fatigue

@@ -193,7 +193,7 @@ class Scenario(Strict):
         """A strategy parameter that names a segment (``SEGMENT_FIELDS`` of its parameters)
         names one of the scenario's."""
         names = self.members.segment_names() if self.members is not None else ["member"]
-        spam = self.behavior.spam.segment  # the members who post ads (sim.engine.rules.Spam)
+        spam = self.behavior.spam.segment  # the members who post ads (sim.engine.spam.Spam)
         if spam is not None and spam not in names:
             raise ValueError(f"behavior.spam.segment: no segment '{spam}'; the segments are {', '.join(names)}")
         for strategy, params in (self.strategy_params() if self.strategies is not None else []):

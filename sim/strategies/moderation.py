@@ -1,7 +1,7 @@
 """Moderation: finding members who post ads (发小广告) and removing them from the group
 (seeds 000, 004: spammers lower the value of the group for everyone; the operator's job
 includes moderating). Spam itself is a member rule, ``behavior.spam``
-(``sim.engine.rules.Spam``): without a spam segment there is nothing to find, and the
+(``sim.engine.spam.Spam``): without a spam segment there is nothing to find, and the
 strategy only books its cost.
 
 Two modes:
