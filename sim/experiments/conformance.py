@@ -28,7 +28,7 @@ from .scenario import Scenario, parse_scenario
 BASE = {"name": "conformance", "days": 20, "seed": 4,
         "recruitment": {"initial_members": 400, "arrivals_per_day": 30},
         "groups": {"capacity": 500}}  # group 0 takes recruits until day 4: newcomers where the target check looks
-IDENTITY = ("uid", "joined", "segment", "source")
+IDENTITY = ("joined", "segment", "source")  # of each person, whatever else a strategy brings in
 
 
 def scenario(strategies: dict, days: int = 20) -> Scenario:
@@ -139,11 +139,11 @@ def check_leaves_arrivals_and_traits_unchanged(name: str) -> None:
     offer, re-invites, attracted recruits), but every member of the plain run arrives the same
     day with the same segment and source, and every shared member has the same traits."""
     plain, with_it = run({}), run({name: {}})
-    arrivals = [pd.DataFrame({c: m.members.everyone(c) for c in ("person", *IDENTITY[1:])}).groupby("person")
+    arrivals = [pd.DataFrame({c: m.members.everyone(c) for c in ("person", *IDENTITY)}).groupby("person")
                 .agg({"joined": "min", "segment": "first", "source": "first"}) for m in (plain, with_it)]
     missing = arrivals[0].index.difference(arrivals[1].index)
     assert not len(missing), f"{len(missing)} members of the run without it are missing"
-    for column in IDENTITY[1:]:
+    for column in IDENTITY:
         assert arrivals[0][column].equals(arrivals[1][column].loc[arrivals[0].index]), f"arrivals differ ({column})"
     first = [CommunityModel(scenario(s, days=1)).run() for s in ({}, {name: {}})]
     traits = [c for c in first[0].members.columns if c.endswith(("_odds", "_gate")) or c in ("tolerance", "social")]

@@ -103,13 +103,14 @@ class ReferralCampaign(Strategy):
     def plan(self, day) -> None:
         self._mark_arrivals(day)
         p, m = self.params, day.members
-        referred = np.flatnonzero((m.source == SOURCE_REFERRAL) & (m.left < 0))
+        present = m.present
+        referred = np.flatnonzero((m.source == SOURCE_REFERRAL) & present)
         if not len(referred):
             return
         extra = np.full(len(referred), p.giveaway_leave if p.giveaway else 0.0)
         if p.referrer_edge:
             inviters = day.model.recruiting.invitees.inviter_of(m.person[referred])
-            stays = np.isin(inviters, m.person[m.left < 0])  # her referrer is still in some group
+            stays = np.isin(inviters, m.person[present])  # her referrer is still in some group
             extra -= p.referrer_edge * stays
         day.add_member_term("leave", extra, rows=referred)
 
