@@ -1,7 +1,8 @@
 """Throughput of the engine in present member-days per second, and peak memory.
 
 For the minimal scenario (benchmarks/minimal.yaml), scenarios/baseline.yaml (with its
-arrivals and messaging) and benchmarks/all_levers.yaml (every engagement strategy on), at
+arrivals and messaging), benchmarks/all_levers.yaml (every engagement strategy on) and
+benchmarks/structure.yaml (group kinds, routing by segment, a promoted tier, referral), at
 10^4, 10^5 and 10^6 initial members over 90 days, and for the per-agent reference (sim.engine.reference) on the minimal scenario. Member-days are the
 sum of the daily ``members`` column (members present each day, summed over days and
 groups). Only ``run()`` is timed; construction is reported separately. Each repeat of
@@ -15,6 +16,7 @@ median yardstick rate of those interleaved runs.
 
     python benchmarks/throughput.py            # full (about 4 minutes on 2 cores)
     python benchmarks/throughput.py --quick    # smoke run (about 20 seconds)
+    python benchmarks/throughput.py --only structure levers   # some scenarios (the reference needs minimal)
 """
 from __future__ import annotations
 
@@ -32,7 +34,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = {"minimal": ROOT / "benchmarks" / "minimal.yaml", "baseline": ROOT / "scenarios" / "baseline.yaml",
-             "levers": ROOT / "benchmarks" / "all_levers.yaml"}  # levers: every engagement strategy on
+             "levers": ROOT / "benchmarks" / "all_levers.yaml",  # every engagement strategy on
+             "structure": ROOT / "benchmarks" / "structure.yaml"}  # kinds, routing, tiers, referral
 DAYS = 90
 REF_BUDGET_S = 120.0  # run the reference at 10^5 only if its estimated time is below this
 YARDSTICK = ROOT.parent / "shared" / "bench" / "yardstick.py"
@@ -128,6 +131,7 @@ def main(argv=None) -> None:
     ap.add_argument("--out", type=Path, default=None, help="JSON output (default benchmarks/out/throughput[-quick].json)")
     ap.add_argument("--yardstick", type=Path, default=YARDSTICK if YARDSTICK.exists() else None,
                     help="yardstick script run after each repeat at 10^6 members (default %(default)s)")
+    ap.add_argument("--only", nargs="+", choices=list(SCENARIOS), help="only these scenarios")
     ap.add_argument("--one", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.one:
@@ -142,24 +146,26 @@ def main(argv=None) -> None:
           "RSS = peak resident set of the configuration's process (import: after imports, before the first model)\n")
     print(HEADER)
     results = []
-    for name in SCENARIOS:
+    for name in args.only or SCENARIOS:
         for n, repeats in sizes.items():
             results.append(spawn({"scenario": name, "engine": "vectorised", "n": n, "days": DAYS, "repeats": repeats},
                                  args.yardstick if n == 1_000_000 else None))
             print(row(results[-1]), flush=True)
 
     ref_repeats = 1 if args.quick else 3
-    ref = [spawn({"scenario": "minimal", "engine": "reference", "n": 10_000, "days": DAYS, "repeats": ref_repeats})]
-    print(row(ref[-1]), flush=True)
-    estimate = 10 * (ref[0]["run_median_s"] + ref[0]["build_median_s"])
-    notes = []
-    if args.quick:
-        notes.append(f"reference at 10^5 skipped (--quick; estimated {estimate:.0f} s)")
-    elif estimate < REF_BUDGET_S:
-        ref.append(spawn({"scenario": "minimal", "engine": "reference", "n": 100_000, "days": DAYS, "repeats": 1}))
+    ref, notes = [], []
+    if "minimal" in (args.only or SCENARIOS):
+        ref.append(spawn({"scenario": "minimal", "engine": "reference", "n": 10_000, "days": DAYS,
+                          "repeats": ref_repeats}))
         print(row(ref[-1]), flush=True)
-    else:
-        notes.append(f"reference at 10^5 skipped: estimated {estimate:.0f} s > {REF_BUDGET_S:.0f} s")
+        estimate = 10 * (ref[0]["run_median_s"] + ref[0]["build_median_s"])
+        if args.quick:
+            notes.append(f"reference at 10^5 skipped (--quick; estimated {estimate:.0f} s)")
+        elif estimate < REF_BUDGET_S:
+            ref.append(spawn({"scenario": "minimal", "engine": "reference", "n": 100_000, "days": DAYS, "repeats": 1}))
+            print(row(ref[-1]), flush=True)
+        else:
+            notes.append(f"reference at 10^5 skipped: estimated {estimate:.0f} s > {REF_BUDGET_S:.0f} s")
 
     print()
     print("(the vectorised model places and draws its initial members on day 0, inside run(); "

@@ -17,8 +17,10 @@ from stats_helpers import TEST_SEEDS, lower_bound, upper_bound
 BASE = "scenarios/baseline.yaml"
 # a programme with no recruiting but its members' friends: 300 members on day 0
 CLOSED = ["recruitment.arrivals_per_day=0", "recruitment.initial_members=300"]
-SUBCRITICAL = "{base_rate: 0.015, acceptance: 0.6}"  # K about 0.85
-SUPERCRITICAL = "{base_rate: 0.02, acceptance: 0.9}"  # K about 1.6
+# every member of an age invites alike (activity_elasticity 0), so each generation has the same K:
+# with talkers inviting more, homophily makes later generations invite more (test_referral_tree.py)
+SUBCRITICAL = "{base_rate: 0.015, acceptance: 0.6, activity_elasticity: 0}"  # K about 0.85
+SUPERCRITICAL = "{base_rate: 0.02, acceptance: 0.9, activity_elasticity: 0}"  # K about 1.6
 
 
 def growth(seed: int, campaign: str) -> tuple[np.ndarray, np.ndarray]:
@@ -42,9 +44,11 @@ def test_k_below_one_dies_out_and_k_above_one_compounds(seed):
 
 def inviter_pairs(seed: int, rho: float, reps: int = 5) -> dict[str, np.ndarray]:
     """Per replication, Spearman correlations of three traits (activity, tolerance, lapse:
-    beta, gamma, beta) between present invitees and their present inviters (about 1,500 pairs)."""
+    beta, gamma, beta) between present invitees and their present inviters (about 1,500 pairs).
+    Inviters are picked regardless of activity (elasticity 0): picking talkers narrows the inviters'
+    range of activity, which lowers the correlation measured over pairs though each pair keeps rho."""
     over = ["days=12", "recruitment.arrivals_per_day=0", "recruitment.initial_members=1000",
-            f"strategies.referral={{base_rate: 0.03, acceptance: 0.8, homophily: {rho}}}"]
+            f"strategies.referral={{base_rate: 0.03, acceptance: 0.8, homophily: {rho}, activity_elasticity: 0}}"]
     scenario = sim.load_scenario(BASE, over)
     out = {"post_odds": [], "tolerance": [], "lapse_odds": []}
     for rep in range(reps):

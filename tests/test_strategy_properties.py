@@ -71,7 +71,8 @@ def test_spend_is_never_negative_and_members_are_conserved(name, data):
         REGISTRY[name].Params(**params)
     except ValidationError:
         assume(False)
-    model = CommunityModel(parse_scenario({**WORLD, "strategies": {name: params}}, "properties")).run()
+    world = {**WORLD, **REGISTRY[name].needs}  # the sections it cannot run without (a tier kind)
+    model = CommunityModel(parse_scenario({**world, "strategies": {name: params}}, "properties")).run()
     d = model.recorder.daily()
     spend = d.filter(like="spend").to_numpy()
     assert np.isfinite(spend).all() and (spend >= 0).all()

@@ -27,7 +27,11 @@ re-invited recruit is the same person (same uid, so the same traits and luck), h
 decision a draw of purpose ``rejoin`` (no other draw moves); she is routed with that day's
 joiners, after them, with source ``SOURCE_REINVITED``. A day without a funnel set is
 exactly the scenario's recruitment. ``Recruiting.today`` holds the day's funnel counts
-(``FunnelCounts``) for the strategy that books its costs.
+(``FunnelCounts``) for the strategy that books its costs, with the recruits' join draws, so a
+strategy can count earlier stages as thresholds on the same draws (``sim.strategies.funnel``);
+a funnel's ``reachable`` limits its re-invites to non-joiners whose draw is under it (those
+who got through those stages). One strategy sets the funnel: a second one setting the same
+day's is an error (``Day.invite``).
 
 **Invitees** (裂变): friends members bring (``Day.refer``), admitted after the day's
 recruits by ``sim.engine.invitees``.
@@ -55,18 +59,29 @@ class Funnel:
     join_probability: float | None = None  # the welcome offer's; None: the scenario's
     reinvite_after: int | None = None      # re-invite the non-joiners of this many days ago
     rejoin: float = 0.0                    # share of the re-invited who join
+    reachable: float = 1.0  # only non-joiners whose join draw is under this are re-invited later
+    by: str = ""            # the strategy that set it (Day.invite refuses a second one)
 
 
 @dataclass
 class FunnelCounts:
     """What the funnel did on one day: ``recruits`` reaching the invitation, the
     ``join_probability`` they joined with, earlier non-joiners ``reinvited``, and per group the
-    fresh ``joiners`` and the re-invited who joined (``rejoined``)."""
+    fresh ``joiners`` and the re-invited who joined (``rejoined``). Per person, for a strategy
+    that counts stages (``sim.strategies.funnel``): the recruits are uids ``first_uid`` ..
+    ``first_uid + recruits - 1`` with join draws ``draws`` (she joined if under
+    ``join_probability``), ``reinvitees`` the uids re-invited, and ``placed`` / ``placed_groups``
+    the uids of the fresh and re-invited joiners placed in a group and their groups."""
     recruits: int = 0
     join_probability: float = 0.0
     reinvited: int = 0
     joiners: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     rejoined: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    first_uid: int = 0
+    draws: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    reinvitees: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint32))
+    placed: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint32))
+    placed_groups: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
 
 
 class Recruiting:
@@ -79,7 +94,8 @@ class Recruiting:
         self.next_attracted = ATTRACTED_UID
         self.attracted: list[tuple[np.ndarray, int]] = []  # (recruits per group, segment) for tomorrow
         self.funnels: dict[int, Funnel] = {}  # day -> the funnel a strategy set for it
-        self.recruited: dict[int, tuple[int, int, float]] = {}  # day -> (first uid, recruits, join probability)
+        self.recruited: dict[int, tuple[int, int, float, float]] = {}  # day -> (first uid, recruits, join
+        # probability, reachable: the funnel's re-invite ceiling)
         self.reinvited_days: set[int] = set()
         self.today = FunnelCounts()
         self.invitees = Invitees(self)
@@ -88,6 +104,10 @@ class Recruiting:
         # drawing 10^6 members' traits costs about 0.1 s per trait
         self.traits = [t for t in TRAITS if t in model.spec.behavior.traits_in_use()]
         self.choice_of = trait_choice()  # traits stored as a choice's odds (and gate)
+        spec = model.spec
+        self.shares = np.array(spec.members.segment_shares())
+        names, kinds = spec.members.segment_names(), spec.groups.kind_names()
+        self.routing = {names.index(s): kinds.index(k) for s, k in (spec.groups.routing or {}).items()}
 
     def arrive(self, t: int) -> tuple[np.ndarray, int]:
         """Admit today's joiners; returns (joiners per group, recruits turned away)."""
@@ -100,26 +120,28 @@ class Recruiting:
             if self.spec.arrivals_per_day > 0 else 0
         funnel = self.funnels.pop(t, Funnel())
         p = self.spec.join_probability if funnel.join_probability is None else funnel.join_probability
+        draws = np.zeros(0)
         if recruits:
             new = self._take(recruits)
-            joins = m.streams.uniform("join", t, new) < p
-            uids = np.concatenate([uids, new[joins]])
-            self.recruited[t] = (int(new[0]), recruits, p)
+            draws = m.streams.uniform("join", t, new)
+            uids = np.concatenate([uids, new[draws < p]])
+            self.recruited[t] = (int(new[0]), recruits, p, funnel.reachable)
         fresh = len(uids)
-        reinvited, back = self._reinvite(t, funnel)
+        reinvitees, back = self._reinvite(t, funnel)
         if len(back):
             uids = np.concatenate([uids, back])
-        gids, lost = m.groups.route(len(uids), t)
-        uids = uids[: len(gids)]  # recruits past a full group are turned away
+        initial = self.spec.initial_members if t == 0 else 0  # already in: not the funnel's
+        uids, gids, lost, fresh, initial = self._route(uids, t, fresh, initial)
         for start in range(0, min(len(gids), fresh), self.BATCH):  # batches bound the temporaries
             stop = min(start + self.BATCH, fresh)
             self.admit(uids[start:stop], gids[start:stop], t, SOURCE_RECRUITMENT)
         if len(gids) > fresh:
             self.admit(uids[fresh:], gids[fresh:], t, SOURCE_REINVITED)
         joined = np.bincount(gids, minlength=m.groups.count)
-        initial = self.spec.initial_members if t == 0 else 0  # already in: not the funnel's
-        self.today = FunnelCounts(recruits, p, reinvited, np.bincount(gids[initial:fresh], minlength=m.groups.count),
-                                  np.bincount(gids[fresh:], minlength=m.groups.count))
+        self.today = FunnelCounts(recruits, p, len(reinvitees),
+                                  np.bincount(gids[initial:fresh], minlength=m.groups.count),
+                                  np.bincount(gids[fresh:], minlength=m.groups.count),
+                                  self.next_uid - recruits, draws, reinvitees, uids[initial:], gids[initial:])
         for per_group, segment in self.attracted:
             joined += self._admit_attracted(per_group, segment, t)
         self.attracted = []
@@ -127,22 +149,40 @@ class Recruiting:
             joined, lost = self.invitees.admit(joined, lost, t)
         return joined, lost
 
+    def _route(self, uids: np.ndarray, t: int, fresh: int, initial: int):
+        """Route today's joiners (the first ``fresh`` new, of them the first ``initial`` the
+        day-0 members, then the re-invited) to groups, each to her kind's invitation
+        (``sim.engine.kinds``: by ``groups.routing`` on her segment, else by the kinds' shares);
+        returns those placed, their gids, how many were turned away, and how many of the placed
+        are fresh and initial."""
+        g = self.model.groups
+        segments = draw_segments(self.model.streams, self.shares, uids) if self.routing else None
+        kinds = g.kinds.route_kinds(self.model.streams, uids, segments, self.routing)
+        if kinds is None:  # one routable kind: those turned away are the last
+            gids, lost = g.route(len(uids), t)
+            return uids[: len(gids)], gids, lost, min(fresh, len(gids)), min(initial, len(gids))
+        gids, lost = g.route_kinds(kinds, t)
+        kept = gids >= 0
+        return uids[kept], gids[kept], lost, int(kept[:fresh].sum()), int(kept[:initial].sum())
+
     def veteran(self, persons: np.ndarray, joined: np.ndarray) -> np.ndarray:
         """Mask of the memberships the programme started with (``initial_members`` on day 0);
         a membership such a person starts later (an enrolment, a move) is new."""
         return (persons < self.spec.initial_members) & (joined == 0)
 
-    def _reinvite(self, t: int, funnel: Funnel) -> tuple[int, np.ndarray]:
-        """(re-invited, uids of those who join): the recruits of ``reinvite_after`` days ago
-        who did not join, each day's once; their join draws are read again, not redrawn."""
+    def _reinvite(self, t: int, funnel: Funnel) -> tuple[np.ndarray, np.ndarray]:
+        """(uids re-invited, uids of those who join): the recruits of ``reinvite_after`` days ago
+        who did not join (and whose join draw is under that day's ``reachable``), each day's
+        once; their join draws are read again, not redrawn."""
         day = None if funnel.reinvite_after is None else t - funnel.reinvite_after
         if day not in self.recruited or day in self.reinvited_days:
-            return 0, np.zeros(0, np.uint32)
+            return np.zeros(0, np.uint32), np.zeros(0, np.uint32)
         self.reinvited_days.add(day)
-        first, count, p = self.recruited[day]
+        first, count, p, reachable = self.recruited[day]
         uids = np.arange(first, first + count, dtype=np.uint32)
-        out = uids[self.model.streams.uniform("join", day, uids) >= p]
-        return len(out), out[self.model.streams.uniform("rejoin", t, out) < funnel.rejoin]
+        u = self.model.streams.uniform("join", day, uids)
+        out = uids[(u >= p) & (u < reachable)] if reachable < 1 else uids[u >= p]
+        return out, out[self.model.streams.uniform("rejoin", t, out) < funnel.rejoin]
 
     def _admit_attracted(self, per_group: np.ndarray, segment: int, t: int) -> np.ndarray:
         """Yesterday's attracted recruits of ``segment`` into their groups, up to the seats left."""
@@ -197,5 +237,7 @@ class Recruiting:
                 column, kept = stored(trait, v)
                 values[column] = kept
         trust = m.spec.behavior.trust
+        kinds = m.groups.kinds
+        initial = (kinds.trust[m.groups.kind[gids]] if len(kinds.names) > 1 else trust.initial) if trust.enabled else 0.0
         m.members.add(len(uids), uid=uids, person=uids, group=gids, segment=seg, source=source, joined=t,
-                      trust=trust.initial if trust.enabled else 0.0, **values)
+                      trust=initial, **values)

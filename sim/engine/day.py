@@ -164,18 +164,27 @@ class Day:
         self.model.recruiting.attracted.append((np.floor(counts).astype(np.int64), names.index(segment)))
 
     def invite(self, join_probability: float | None = None, reinvite_after: int | None = None,
-               rejoin: float = 0.0) -> None:
+               rejoin: float = 0.0, reachable: float = 1.0) -> None:
         """Set tomorrow's invitation funnel (拉新承接; ``sim.engine.arrivals``: ``Funnel``):
         tomorrow's recruits join with ``join_probability`` (a welcome offer; None: the
         scenario's), and, with ``reinvite_after``, the recruits of that many days before
-        tomorrow who did not join are invited again and join with probability ``rejoin``.
+        tomorrow who did not join (and whose join draw was under ``reachable``: those who
+        got through the earlier stages) are invited again and join with probability ``rejoin``.
         The invitation is the programme's, not a group's, so ``scope`` does not confine it.
+        One strategy sets it: another strategy (not another instance of the same one, where
+        the last wins) setting the same day's funnel is an error, so two strategies' funnels (a
+        welcome offer and a staged funnel) never silently overwrite each other.
         What today's funnel did is in ``model.recruiting.today`` (``FunnelCounts``)."""
         if join_probability is not None and not 0 <= join_probability <= 1:
             raise ValueError(f"invite: join_probability {join_probability} is not in [0, 1]")
-        if not 0 <= rejoin <= 1 or (reinvite_after is not None and reinvite_after < 1):
-            raise ValueError("invite: rejoin is in [0, 1] and reinvite_after at least 1 day")
-        self.model.recruiting.funnels[self.t + 1] = Funnel(join_probability, reinvite_after, rejoin)
+        if not 0 <= rejoin <= 1 or (reinvite_after is not None and reinvite_after < 1) or not 0 <= reachable <= 1:
+            raise ValueError("invite: rejoin and reachable are in [0, 1] and reinvite_after at least 1 day")
+        by = self.actor.name if self.actor is not None else ""
+        earlier = self.model.recruiting.funnels.get(self.t + 1)
+        if earlier is not None and earlier.by != by:
+            raise ValueError(f"strategies '{earlier.by}' and '{by}' both set the invitation funnel (day {self.t + 1}): "
+                             "switch the join rate and re-invites off in one of them")
+        self.model.recruiting.funnels[self.t + 1] = Funnel(join_probability, reinvite_after, rejoin, reachable, by)
 
     def refer(self, rows, homophily: float = 0.0) -> None:
         """Bring one invitee per entry of ``rows`` (live rows of her inviters; a row may
@@ -190,9 +199,10 @@ class Day:
             raise ValueError(f"refer: homophily {homophily} is not in [0, 1]")
         if self.scope is not None:
             rows = rows[self.scope[self.members.group[rows]]]
-        m = self.members
-        self.model.recruiting.invitees.referred.append(Referral(m.person[rows].astype(np.int64), m.group[rows].copy(),
-                                                       m.segment[rows].copy(), float(homophily)))
+        m, invitees = self.members, self.model.recruiting.invitees
+        scores = invitees.scores_of(rows) if homophily > 0 else None
+        invitees.referred.append(Referral(m.person[rows].astype(np.int64), m.group[rows].copy(),
+                                          m.segment[rows].copy(), float(homophily), scores))
 
     def enroll(self, rows, groups, move: bool = False) -> None:
         """Add the members at live ``rows`` to ``groups`` (a VIP or tier group), or move them

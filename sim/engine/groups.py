@@ -45,6 +45,8 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
+from .kinds import KindTable
+
 REUSE_SEATS = ("none", "fill_oldest", "fill_newest")  # how freed seats are handed out again
 
 
@@ -82,10 +84,12 @@ class GroupAgent(mesa.Agent):
 
 class Groups:
     def __init__(self, model: mesa.Model, capacity: int, auto_switch: bool, initial_liveliness: float = 0.0,
-                 qr_limit: int | None = None, qr_days: int | None = None, reuse_seats: str = "none"):
+                 qr_limit: int | None = None, qr_days: int | None = None, reuse_seats: str = "none",
+                 kinds: KindTable | None = None):
         self.model = model
         self.initial_liveliness = initial_liveliness  # a new group's (no history yet)
         self.capacity = capacity
+        self.kinds = kinds or KindTable(None, capacity, 0.0)  # sim.engine.kinds: one kind unless declared
         self.auto_switch = auto_switch
         self.qr_limit, self.qr_days, self.reuse_seats = qr_limit, qr_days, reuse_seats  # WeChat's limits
         if self.reuse_seats not in REUSE_SEATS:
@@ -97,6 +101,13 @@ class Groups:
         self.opened = np.zeros(0, np.int32)
         self.liveliness = np.zeros(0, np.float64)
         self.closed = np.zeros(0, bool)        # dissolved: takes nobody, no strategy acts on it
+        self.kind = np.zeros(0, np.int16)      # index into the scenario's kinds (sim.engine.kinds)
+        self.cap = np.zeros(0, np.int64)       # members it holds: its kind's capacity
+
+    @property
+    def home_kind(self) -> int:
+        """The first routable kind: where recruits go when no rule says otherwise."""
+        return int(np.flatnonzero(self.kinds.routable)[0])
 
     @property
     def count(self) -> int:
@@ -104,10 +115,10 @@ class Groups:
 
     def seats(self) -> np.ndarray:
         """Free places per group today (none in a closed group)."""
-        return np.where(self.closed, 0, np.maximum(self.capacity - self.size, 0))
+        return np.where(self.closed, 0, np.maximum(self.cap - self.size, 0))
 
-    def open(self, day: int, count: int = 1) -> int:
-        """Open ``count`` new groups on ``day``; returns the first new gid."""
+    def open(self, day: int, count: int = 1, kind: int = 0) -> int:
+        """Open ``count`` new groups of ``kind`` on ``day``; returns the first new gid."""
         first = self.count
         for gid in range(first, first + count):
             self.agents.append(GroupAgent(self.model, gid))
@@ -116,29 +127,47 @@ class Groups:
         self.opened = np.concatenate([self.opened, np.full(count, day, np.int32)])
         self.liveliness = np.concatenate([self.liveliness, np.full(count, self.initial_liveliness)])
         self.closed = np.concatenate([self.closed, np.zeros(count, bool)])
+        self.kind = np.concatenate([self.kind, np.full(count, kind, np.int16)])
+        self.cap = np.concatenate([self.cap, np.full(count, self.kinds.capacity[kind], np.int64)])
         return first
 
-    def route(self, count: int, day: int) -> tuple[np.ndarray, int]:
-        """Assign ``count`` joiners to groups; returns (gid per joiner, number turned away)."""
+    def route_kinds(self, kinds: np.ndarray, day: int) -> tuple[np.ndarray, int]:
+        """Route joiners of the given ``kinds`` (one per joiner), each kind through its own
+        invitation; returns (gid per joiner, -1 for those turned away; how many were)."""
+        gids = np.full(len(kinds), -1, np.int32)
+        lost = 0
+        for k in np.unique(kinds):
+            who = np.flatnonzero(kinds == k)
+            placed, away = self.route(len(who), day, int(k))
+            gids[who[: len(placed)]] = placed
+            lost += away
+        return gids, lost
+
+    def route(self, count: int, day: int, kind: int | None = None) -> tuple[np.ndarray, int]:
+        """Assign ``count`` joiners to groups of ``kind`` (None: ``home_kind``); returns (gid
+        per joiner, number turned away: the last ``count - len(gids)`` joiners)."""
+        kind = self.home_kind if kind is None else kind
         if count == 0:
             return np.zeros(0, np.int32), 0
         if self.reuse_seats != "none":
-            return self._route_reusing(count, day)
-        if self.count == 0 or self.closed[-1]:
-            self.open(day)
-        gid = self.count - 1
+            return self._route_reusing(count, day, kind)
+        mine = np.flatnonzero(self.kind == kind)
+        if not len(mine) or self.closed[mine[-1]]:
+            self.open(day, kind=kind)
+            mine = np.flatnonzero(self.kind == kind)
+        gid = int(mine[-1])  # the kind's invitation: its newest group
         if self._expired(gid, day):  # the code no longer works: a new group, or nobody gets in
             if not self.auto_switch:
                 self.expired_lost += count
                 return np.zeros(0, np.int32), count
-            gid = self.open(day)
-        limit = self.qr_cap
+            gid = self.open(day, kind=kind)
+        limit = self.qr_limit_of(kind)
         room = max(limit - int(self.admitted[gid] if self.auto_switch else self.size[gid]), 0)
         take = min(room, count)
         placed = np.full(take, gid, np.int32)
         rest = count - take
         if rest and self.auto_switch:  # fill the current group, then as many new ones as needed
-            first = self.open(day, -(-rest // limit))
+            first = self.open(day, -(-rest // limit), kind)
             placed = np.concatenate([placed, first + np.arange(rest, dtype=np.int32) // limit])
             rest = 0
         if len(placed):
@@ -148,10 +177,10 @@ class Groups:
         return placed, rest
 
     # -- WeChat's limits (qr_limit, qr_days, reuse_seats) ----------------------------------
-    @property
-    def qr_cap(self) -> int:
-        """Members a group's QR code lets in: ``capacity``, or ``qr_limit`` if lower."""
-        return self.capacity if self.qr_limit is None else min(self.capacity, self.qr_limit)
+    def qr_limit_of(self, kind: int) -> int:
+        """Members a group of ``kind``'s QR code lets in: its capacity, or ``qr_limit`` if lower."""
+        cap = int(self.kinds.capacity[kind])
+        return cap if self.qr_limit is None else min(cap, self.qr_limit)
 
     def _expired(self, gid, day: int):
         """Whether group ``gid``'s QR code has expired on ``day`` (never without ``qr_days``)."""
@@ -162,25 +191,30 @@ class Groups:
     def qr_seats(self, day: int) -> np.ndarray:
         """Places per group its QR code still hands out on ``day`` when seats are reused:
         open, code valid, present members under ``capacity`` and ``qr_limit``."""
-        room = np.maximum(self.qr_cap - self.size, 0)
+        limit = self.cap if self.qr_limit is None else np.minimum(self.cap, self.qr_limit)
+        room = np.maximum(limit - self.size, 0)
         return np.where(self.closed | self._expired(np.arange(self.count), day), 0, room)
 
-    def _route_reusing(self, count: int, day: int) -> tuple[np.ndarray, int]:
-        """``fill_oldest`` / ``fill_newest``: the free QR seats of open groups in age order,
-        then (with ``auto_switch``, or when no group is open at all) new groups."""
-        if self.count == 0 or self.closed.all():
-            self.open(day)
-        room = self.qr_seats(day)
-        order = np.arange(self.count) if self.reuse_seats == "fill_oldest" else np.arange(self.count)[::-1]
+    def _route_reusing(self, count: int, day: int, kind: int) -> tuple[np.ndarray, int]:
+        """``fill_oldest`` / ``fill_newest``: the free QR seats of the kind's open groups in
+        age order, then (with ``auto_switch``, or when none is open at all) new groups."""
+        mine = self.kind == kind
+        if not (mine & ~self.closed).any():
+            self.open(day, kind=kind)
+            mine = self.kind == kind
+        room = np.where(mine, self.qr_seats(day), 0)
+        order = np.flatnonzero(mine)
+        order = order if self.reuse_seats == "fill_oldest" else order[::-1]
         take = np.minimum(room[order], np.maximum(count - (np.cumsum(room[order]) - room[order]), 0))
         placed = np.repeat(order.astype(np.int32), take)
         rest = count - len(placed)
+        limit = self.qr_limit_of(kind)
         if rest and self.auto_switch:
-            first = self.open(day, -(-rest // self.qr_cap))
-            placed = np.concatenate([placed, first + np.arange(rest, dtype=np.int32) // self.qr_cap])
+            first = self.open(day, -(-rest // limit), kind)
+            placed = np.concatenate([placed, first + np.arange(rest, dtype=np.int32) // limit])
             rest = 0
         elif rest and self.qr_days is not None:  # turned away where a valid code had no seat left
-            expired = (self.closed | self._expired(np.arange(self.count), day)).all()
+            expired = (self.closed | self._expired(np.arange(self.count), day))[self.kind == kind].all()
             self.expired_lost += rest if expired else 0
         added = np.bincount(placed, minlength=self.count)
         self.size += added

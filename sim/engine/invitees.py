@@ -8,8 +8,9 @@ when it is full and does not auto-switch). Her segment is her inviter's with pro
 (``sim.engine.traits.resembling``: a Gaussian copula), from draws of purposes ``trait.segment.invitee`` and ``trait.<T>.invitee`` keyed
 by her uid. ``Invitees`` (owned by ``sim.engine.arrivals.Recruiting``, which admits them
 after the day's recruits) keeps each invitee's inviter (``inviter_of``), the day she was
-invited (``invited_on``) and her traits' normal scores (for her own invitees), and holds the
-day's admitted invitees in ``referred_today`` (uids, inviters).
+invited (``invited_on``), and holds the day's admitted invitees in ``referred_today`` (uids,
+inviters). An invitee resembles her inviter as the inviter was the day she invited
+(``Invitees.scores_of``, from the values the inviter's columns keep).
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .traits import normal_score, resembling
+from .traits import STORED_AS, kept_value, normal_score, resembling
 
 SOURCE_REFERRAL = 3  # a friend a member invited (Day.refer)
 REFERRAL_UID = 3 << 29  # invitees: above attracted recruits' 2^29 uids, below added memberships' keys
@@ -32,9 +33,11 @@ class Referral:
     groups: np.ndarray
     segments: np.ndarray
     rho: float = 0.0
+    scores: dict | None = None  # trait -> the inviters' normal scores (``Invitees.scores_of``), when rho > 0
 
     def pick(self, rows) -> "Referral":
-        return Referral(self.inviters[rows], self.groups[rows], self.segments[rows], self.rho)
+        scores = None if self.scores is None else {t: z[rows] for t, z in self.scores.items()}
+        return Referral(self.inviters[rows], self.groups[rows], self.segments[rows], self.rho, scores)
 
 
 class Invitees:
@@ -47,7 +50,6 @@ class Invitees:
         self.next_referred = REFERRAL_UID
         self.inviter_by_uid = np.zeros(0, np.int64)  # per invitee (uid - REFERRAL_UID): her inviter
         self.invited_on = np.zeros(0, np.int16)      # ... and the day she was invited
-        self.scores: dict[str, np.ndarray] = {}      # ... and her normal score of each trait
         self.referred_today = (np.zeros(0, np.uint32), np.zeros(0, np.int64))  # (uids, inviters) admitted today
 
     def inviter_of(self, persons: np.ndarray) -> np.ndarray:
@@ -83,8 +85,10 @@ class Invitees:
             g.size += inside
             g.admitted += inside
             rest = np.flatnonzero(gids < 0)
-            routed, turned_away = g.route(len(rest), t)
-            gids[rest[: len(routed)]] = routed
+            kinds = g.kind[batch.groups[rest]]  # the rest: her inviter's kind's invitation, a tier's
+            kinds = np.where(g.kinds.routable[kinds], kinds, g.home_kind)  # members go where recruits do
+            routed, turned_away = g.route_kinds(kinds, t)
+            gids[rest] = routed
             lost += turned_away
             keep = np.flatnonzero(gids >= 0)
             self._remember(uids, batch, t - 1)
@@ -104,29 +108,32 @@ class Invitees:
             size = max(end, 2 * len(self.inviter_by_uid), 1024)
             self.inviter_by_uid = np.concatenate([self.inviter_by_uid, np.full(size - len(self.inviter_by_uid), -1)])
             self.invited_on = np.concatenate([self.invited_on, np.full(size - len(self.invited_on), -1, np.int16)])
-            self.scores = {k: np.concatenate([v, np.zeros(size - len(v))]) for k, v in self.scores.items()}
         k = uids.astype(np.int64) - REFERRAL_UID
         self.inviter_by_uid[k] = batch.inviters
         self.invited_on[k] = day
 
+    def scores_of(self, rows: np.ndarray) -> dict[str, np.ndarray]:
+        """The normal scores of every drawn trait of the members at live ``rows`` (inviters), from
+        the values their columns keep (``sim.engine.traits.kept_value``) under their segment's
+        distribution: what an invitee resembles, read the day she is invited (her inviter may have
+        left by the time she arrives)."""
+        m, spec = self.model.members, self.model.spec.members
+        names, segments = spec.segment_names(), m.segment[rows]
+        out = {}
+        for trait in self.recruiting.traits:
+            choice = self.recruiting.choice_of.get(trait)
+            column = choice.odds_column if choice is not None else STORED_AS.get(trait, (trait,))[0]
+            values = kept_value(trait, m.column(column)[rows], choice is not None)
+            score = np.zeros(len(rows))
+            for k in np.unique(segments):
+                mine = segments == k
+                score[mine] = normal_score(spec.dist(names[k], trait), values[mine])
+            out[trait] = score
+        return out
+
     def resembling(self, trait: str, dist, uids: np.ndarray, like: Referral) -> np.ndarray:
         """Invitees' values of ``trait`` (distribution ``dist``): a Gaussian copula on their
-        inviters' normal scores (``sim.engine.traits.resembling``). An inviter's score is kept
-        if she was invited herself, else read from her own trait, redrawn by her uid."""
-        spec = self.model.spec.members
-        names = spec.segment_names()
-        inviters = like.inviters.astype(np.int64)
-        score = np.zeros(len(uids))
-        kept = (inviters >= REFERRAL_UID) & (trait in self.scores)
-        if kept.any():
-            score[kept] = self.scores[trait][inviters[kept] - REFERRAL_UID]
-        for k in np.unique(like.segments[~kept]):
-            rows = np.flatnonzero(~kept & (like.segments == k))
-            theirs = spec.dist(names[k], trait)
-            score[rows] = normal_score(theirs, self.recruiting.trait_draws.draw(trait, theirs, inviters[rows].astype(np.uint32)))
+        inviters' normal scores (``sim.engine.traits.resembling``)."""
+        like_scores = like.scores[trait] if like.scores is not None else np.zeros(len(uids))
         own = self.model.streams.uniform(f"trait.{trait}.invitee", 0, uids)
-        values, z = resembling(dist, score, own, like.rho)
-        if trait not in self.scores:
-            self.scores[trait] = np.zeros(len(self.inviter_by_uid))
-        self.scores[trait][uids.astype(np.int64) - REFERRAL_UID] = z
-        return values
+        return resembling(dist, like_scores, own, like.rho)[0]

@@ -190,10 +190,16 @@ class Members:
     def order(self, n_groups: int) -> None:
         """Restore the sort by group (if broken) and size ``row_counts`` to ``n_groups``."""
         if not self._ordered:
-            idx = np.argsort(self.column("group"), kind="stable")
+            # only the rows from the first one out of place on move: new memberships mostly go
+            # to recent groups (each kind's invitation, a tier), so that tail is short; the
+            # result is the full stable sort's
+            group = self.column("group")
+            broken = int(np.argmax(group[1:] < group[:-1]))  # rows up to it are in order
+            start = int(np.searchsorted(group[: broken + 1], group[broken + 1:].min(), side="right"))
+            idx = np.argsort(group[start:], kind="stable")
             for name in self._spec:
                 col = self._cols[name]
-                col[: self.n] = col[: self.n][idx]
+                col[start: self.n] = col[start: self.n][idx]
             self._ordered = True
             self.moves += 1
             self._count_rows()

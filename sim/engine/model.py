@@ -22,6 +22,7 @@ import numpy as np
 from .arrivals import Recruiting
 from .day import OPERATOR, Day
 from .groups import Groups
+from .kinds import KindTable
 from .members import Members
 from .recorder import Recorder
 from .rules import Rules
@@ -46,14 +47,16 @@ class CommunityModel(mesa.Model):
         for column in self.columns.values():
             self.members.add_column(column.name, column.dtype, column.fill, archived=column.per_person)
         spec = scenario.groups
+        kinds = KindTable(spec.kinds, spec.capacity, scenario.behavior.trust.initial)
         self.groups = Groups(self, spec.capacity, spec.auto_switch,
                              initial_liveliness=scenario.behavior.contagion.reference,
-                             qr_limit=spec.qr_limit, qr_days=spec.qr_days, reuse_seats=spec.reuse_seats)
+                             qr_limit=spec.qr_limit, qr_days=spec.qr_days, reuse_seats=spec.reuse_seats, kinds=kinds)
         self._enrolments: list[tuple[np.ndarray, np.ndarray, bool]] = []  # asked for today
         self.enrolled = self.moved_out = np.zeros(0, np.int64)  # per group, at the start of today
         social = [scenario.members.dist(s, "social") for s in scenario.members.segment_names()]
         uniform_social = all(d.family == "constant" and d.constant == 1 for d in social)
-        self.rules = Rules(scenario.behavior, self.streams, uniform_social)
+        # weak-tie kinds raise leaving group-wide: covered by the gates (sim.engine.kinds)
+        self.rules = Rules(scenario.behavior, self.streams, uniform_social, bool((kinds.ties < 0).any()))
         self.recruiting = Recruiting(self)  # after the rules: arrivals take their gates
         self.recorder = Recorder(self)
         for s in self.strategies:
@@ -77,8 +80,15 @@ class CommunityModel(mesa.Model):
     def step(self) -> None:
         t = self.day
         joined, lost = self.recruiting.arrive(t)
+        if t == 0:  # tier groups open on day 0, after the first routed groups: filled by strategies
+            for k, kind in enumerate(self.groups.kinds.kinds):
+                if not kind.routable and kind.groups:
+                    self.groups.open(0, kind.groups, k)
+            joined = np.concatenate([joined, np.zeros(self.groups.count - len(joined), joined.dtype)])
         self.members.order(self.groups.count)
         day = Day(self, t)
+        if self.groups.kinds.active:
+            self.groups.kinds.apply(day, self.groups.kind)
         self._act(day, "plan")
         self.rules.apply(day)
         stranded = self.groups.closed & (self.groups.size > 0)  # a move out of a dissolved group that

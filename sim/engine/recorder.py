@@ -4,27 +4,32 @@ Every KPI is derived from these tables (``sim.analysis``), never kept as a separ
 running total.
 
 ``daily`` columns (one row per day and group; counts are members unless said):
-day, group, group_age (days since the group opened), members (present today, after
-arrivals and enrolments, before leaving), joined (recruits), enrolled (memberships a
-strategy added or moved in at the start of the day), moved_out (memberships moved to
-another group at the start of the day), left, lost_full (recruits turned away by a full
-group), member_posts (members who posted), member_msgs (messages they wrote), spam_msgs (of
-them, ads of spamming members: ``sim.engine.spam.Spam``; spammers count them), active
-(posted or read), seen (looked at the group), lapsed and muted (present members in that
-state at the end of the day), woke (silent members who started reading again),
-purchases (orders), first_buyers (members ordering for the first time), gmv (CNY),
-operator_msgs (value + ad), <channel>_msgs for every channel (value_msgs, ad_msgs, and
-any account a strategy declares), the count column of every other declared choice
-(``sim.engine.choices``), every output strategies declare, spend (CNY, all categories)
-and spend_<category> for each category in the cost ledger. Members are conserved:
-members(t+1) = members(t) − left(t) + joined(t+1) + enrolled(t+1) − moved_out(t+1).
+day, group, kind (the group's kind: an index into the scenario's ``groups.kinds``,
+``sim.engine.kinds``; 0 for every group of a scenario without kinds), group_age (days since
+the group opened), members (present today, after arrivals and enrolments, before leaving),
+joined (recruits), enrolled (memberships a strategy added or moved in at the start of the
+day), moved_out (memberships moved to another group at the start of the day), left,
+lost_full (recruits turned away by a full group), member_posts (members who posted),
+member_msgs (messages they wrote), spam_msgs (of them, ads of spamming members:
+``sim.engine.spam.Spam``; spammers count them), active (posted or read), seen (looked at the
+group), lapsed and muted (present members in that state at the end of the day), woke (silent
+members who started reading again), purchases (orders), first_buyers (members ordering for
+the first time), gmv (CNY), operator_msgs (value + ad), <channel>_msgs for every channel
+(value_msgs, ad_msgs, and any account a strategy declares), the count column of every other
+declared choice (``sim.engine.choices``), every output strategies declare, spend (CNY, all
+categories) and spend_<category> for each category in the cost ledger. Members are
+conserved: members(t+1) = members(t) − left(t) + joined(t+1) + enrolled(t+1) −
+moved_out(t+1).
 
-``members()``: one row per person ever — person, segment, source, groups (memberships
-she had), joined (first day in any group), left (day she left her last group; -1 while
-in one), lapsed (first day she went silent in her first group; -1 if never), messages
-(in all her groups), purchases (orders), and each amount a strategy keeps per person
-(``received``: CNY of red packets). ``memberships()``: one row per membership —
-person, group, joined, left, lapsed (first day silent there), messages.
+``members()``: one row per person ever — person, segment (an index into the scenario's
+``members.segments``), source, groups (memberships she had), last_group (the group of her
+newest membership: the one she is in at the end unless she is in several), joined (first day
+in any group), left (day she left her last group; -1 while in one), lapsed (first day she
+went silent in her first group; -1 if never), messages (in all her groups), purchases
+(orders), and each amount a strategy keeps per person (``received``: CNY of red packets).
+``memberships()``: one row per membership — person, group, segment, joined, left, lapsed
+(first day silent there), messages. Tables per group, kind, tier and segment are derived
+from these (``sim.analysis.structure``).
 """
 from __future__ import annotations
 
@@ -55,7 +60,9 @@ class Recorder:
             lapsed &= day.present[: len(lapsed)]
             muted &= day.present[: len(muted)]
         states = (day.posted, day.active, day.seen, lapsed, muted)
+        kind = getattr(g, "kind", None)  # sim.engine.kinds: 0 for every group of a scenario without kinds
         row = {"day": np.full(n_groups, day.t, np.int32), "group": np.arange(n_groups, dtype=np.int32),
+               "kind": np.zeros(n_groups, np.int32) if kind is None else sized(kind, n_groups, np.int32),
                "group_age": (day.t - g.opened).astype(np.int32), "members": g.size.copy(),
                "joined": joined, "enrolled": sized(self.model.enrolled, n_groups),
                "moved_out": sized(self.model.moved_out, n_groups), "left": left}
@@ -101,32 +108,35 @@ class Recorder:
         """One row per membership ever (see the module docstring)."""
         m = self.model.members
         return pd.DataFrame({"person": m.everyone("person").astype(np.int64), "group": m.everyone("group"),
-                             "joined": m.everyone("joined"), "left": m.everyone("left"),
-                             "lapsed": m.everyone("first_lapsed"), "messages": m.everyone("messages")})
+                             "segment": m.everyone("segment"), "joined": m.everyone("joined"),
+                             "left": m.everyone("left"), "lapsed": m.everyone("first_lapsed"),
+                             "messages": m.everyone("messages")})
 
     def members(self) -> pd.DataFrame:
         """One row per person ever (see the module docstring), in order of person."""
         m = self.model.members
         rows = self.memberships()
-        rows["segment"], rows["source"] = m.everyone("segment"), m.everyone("source")
+        rows["source"] = m.everyone("source")
         rows["purchases"] = m.everyone("purchases")
         amounts = [c.name for c in self.model.columns.values() if c.per_person]  # strategies' (received, ...)
         for name in amounts:
             rows[name] = m.everyone(name)
         if rows["person"].is_unique:  # everyone in one group: the fast common case
-            out = rows.sort_values("person", kind="stable").assign(groups=1)
+            out = rows.sort_values("person", kind="stable").assign(groups=1, last_group=rows["group"])
         else:
             by = rows.groupby("person", sort=True)
             still = rows["left"] < 0
+            by_joined = rows.sort_values("joined", kind="stable")
             out = pd.DataFrame({
                 "segment": by["segment"].first(), "source": by["source"].first(),
                 "groups": by.size(), "joined": by["joined"].min(),
                 "left": by["left"].max().where(~still.groupby(rows["person"]).any(), -1),
-                "lapsed": rows.sort_values("joined", kind="stable").groupby("person")["lapsed"].first(),
+                "lapsed": by_joined.groupby("person")["lapsed"].first(),
+                "last_group": by_joined.groupby("person")["group"].last(),
                 "messages": by["messages"].sum(), "purchases": by["purchases"].max(),
                 **{name: by[name].sum() for name in amounts}}).reset_index()
-        columns = ["person", "segment", "source", "groups", "joined", "left", "lapsed", "messages", "purchases",
-                   *amounts]
+        columns = ["person", "segment", "source", "groups", "last_group", "joined", "left", "lapsed", "messages",
+                   "purchases", *amounts]
         return out[columns].reset_index(drop=True)
 
 

@@ -14,7 +14,7 @@ Each day, for the members present, in this order:
 4. **mute** – set do-not-disturb: logit(``muting.base``) + fatigue + terms. Absorbing.
 5. **buy** – only members who saw the group on a day with a product push:
    trait ``purchase`` + trust + push response + terms; a person orders at most once a day.
-6. **leave** – quit the group: trait ``leave`` + fatigue − trust + spam + terms.
+6. **leave** – quit the group: trait ``leave`` + fatigue − trust + spam + conflict (sim.engine.conflict) + terms.
 7. **update** fatigue and trust from what each member saw (summed over a person's groups).
 
 Every block below is one mechanism, with its effect on each choice as a coefficient
@@ -26,9 +26,10 @@ talk per present member, an exponentially weighted average over past days
 from __future__ import annotations
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_serializer
 
 from .choices import BUILT_IN, CHOICES
+from .conflict import Conflict, ConflictRule, without_conflict_off
 from .day import Day
 from .draws import Drawer, bounds, gate
 from .mechanism import LOGIT_MAX, MONEY_MAX, Mechanism  # noqa: F401  (the limits are imported from here too)
@@ -147,6 +148,8 @@ class Behavior(BaseModel):
     purchase: Purchase = Purchase()
     dormancy: Dormancy = Dormancy()
     spam: Spam = Spam()
+    conflict: Conflict = Conflict()
+    _conflict_off = model_serializer(mode="wrap")(without_conflict_off)  # at its defaults: left out
     lapse: Mechanism = Field(Mechanism(), description="members can lapse (go silent for good)")
     leaving: Mechanism = Field(Mechanism(), description="members can quit the group")
 
@@ -165,20 +168,21 @@ class Rules:
     turns them into draws (posting on every row, the rare choices through gates).
     """
 
-    def __init__(self, behavior: Behavior, streams, uniform_social: bool):
+    def __init__(self, behavior: Behavior, streams, uniform_social: bool, leave_group_term: bool = False):
         self.b = behavior
         self.streams = streams
         self.uniform_social = uniform_social
         self.draws = Drawer(streams)
         # (K, group bound, free bound) of each rare choice: K sets its gates (sim.engine.draws)
         self.bounds = {}
+        self.conflict = ConflictRule(behavior.conflict)
         for choice in (c for c in CHOICES.values() if c.rare):
-            terms = self._member_terms(choice.name, None)
+            terms = self._member_terms(choice.name, None) + self.conflict.terms(choice.name)
             free = any(top is None for _, _, top in terms) or (choice.name == "lapse" and not uniform_social)
             known = [(c, top) for c, _, top in terms if top is not None]
             # spam adds a per-group term to leaving: covered by the gates, so spam-hit groups are not
             # tested row by row (the gates only skip rows that would not say yes anyway)
-            group = choice.group_term or (choice.name == "leave" and behavior.spam.active)
+            group = choice.group_term or (choice.name == "leave" and (behavior.spam.active or leave_group_term))
             self.bounds[choice.name] = bounds(group, known, free)
         self.generic = [c for c in CHOICES.values() if c.name not in BUILT_IN]
         self.spam = SpamRule(behavior.spam, self.draws)
@@ -224,7 +228,7 @@ class Rules:
         ``sparse``: (rows, log-odds) a few rows add."""
         g_terms, m_terms = day.terms(purpose)
         group_z = group_z if g_terms is None else group_z + g_terms
-        terms = [*self._member_terms(purpose, day.members), *extra]
+        terms = [*self._member_terms(purpose, day.members), *self.conflict.terms(purpose, day), *extra]
         if m_terms is not None:
             terms.append((1.0, m_terms, None))
         _, group_bound, free_bound = self.bounds[purpose]
@@ -320,6 +324,7 @@ class Rules:
         day.active = active
         self._update_fatigue(day)
         self._update_trust(day, seen)
+        self.conflict.wear_trust(day, seen, b.trust.enabled)
 
     def _generic(self, choice, day: Day, engaged: np.ndarray, zeros: np.ndarray) -> np.ndarray:
         """Rows choosing a declared choice without rules of its own: base odds from its

@@ -155,18 +155,32 @@ for _trait in (
 BUILT_IN_TRAITS = tuple(TRAITS)
 
 # Plain-value traits stored as the member rules use them: (column, transform, value of a
-# member whose trait was not drawn). Verbosity v is kept as ln(1 - 1/v), the log of the
-# geometric ratio of extra messages (``sim.engine.rules``), -inf at v <= 1: one message.
-STORED_AS = {"verbosity": ("message_ln_q", lambda v: np.log(1 - 1 / np.maximum(v, 1)), -np.inf)}
+# member whose trait was not drawn, inverse transform). Verbosity v is kept as ln(1 - 1/v), the
+# log of the geometric ratio of extra messages (``sim.engine.rules``), -inf at v <= 1: one message.
+STORED_AS = {"verbosity": ("message_ln_q", lambda v: np.log(1 - 1 / np.maximum(v, 1)), -np.inf,
+                           lambda q: 1 / -np.expm1(q))}
 
 
 def stored(trait: str, values: np.ndarray) -> tuple[str, np.ndarray]:
     """(column, float32 values) a plain-value trait is kept in."""
-    column, transform, _ = STORED_AS.get(trait, (trait, None, 0.0))
+    column, transform, _, _ = STORED_AS.get(trait, (trait, None, 0.0, None))
     if transform is not None:
         with np.errstate(divide="ignore"):
             values = transform(values)
     return column, values.astype(np.float32)
+
+
+def kept_value(trait: str, column: np.ndarray, as_odds: bool) -> np.ndarray:
+    """A trait's value back from the column it is kept in: odds p/(1-p) of a choice's trait
+    (``as_odds``), or a plain value (verbosity: at least 1, the values below 1 all kept as 1)."""
+    x = np.asarray(column, np.float64)
+    if as_odds:
+        return x / (1 + x)
+    inverse = STORED_AS.get(trait, (None, None, None, None))[3]
+    if inverse is None:
+        return x
+    with np.errstate(divide="ignore"):
+        return inverse(x)
 
 
 def check_range(trait: str, dist: "Distribution") -> None:

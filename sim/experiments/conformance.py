@@ -32,7 +32,11 @@ IDENTITY = ("joined", "segment", "source")  # of each person, whatever else a st
 
 
 def scenario(strategies: dict, days: int = 20) -> Scenario:
-    return parse_scenario({**BASE, "days": days, "strategies": strategies}, "conformance")
+    """BASE with ``strategies``, and the sections they need (``Strategy.needs``)."""
+    needs = {}
+    for name in strategies:
+        needs.update(REGISTRY[name].needs)
+    return parse_scenario({**BASE, **needs, "days": days, "strategies": strategies}, "conformance")
 
 
 def run(strategies: dict, replication: int = 0, days: int = 20) -> CommunityModel:

@@ -4,11 +4,14 @@
 (``sim.experiments.store``), on the chosen executor (``sim.experiments.executors``),
 with a progress bar, then writes the folder: ``daily.parquet``, ``cohorts.parquet``,
 ``members.parquet``, ``summary.csv`` (one row per scenario, point, replication, with the varied parameters'
-values), ``manifest.json`` (the plan: experiment, points, scenario texts and hashes,
-seed, KPI labels and units, versions; it decides the results, so it is the same
+values), ``manifest.json`` (the plan: experiment, points, scenario texts and hashes, each
+scenario's segments, group kinds and tiers by name in index order, seed, KPI labels and
+units, versions; it decides the results, so it is the same
 whatever ran them), ``log.json`` (command, executor, workers, timing, run counts),
 ``failures.csv`` when runs failed, and ``checksums.json`` (SHA-256 of the tables and the
-manifest, which ``groupsim report`` checks). Charts and the report come from the
+manifest, which ``groupsim report`` checks). The tables per group, kind, tier and segment
+are derived from daily and members when read (``sim.reporting.results``), not stored
+twice. Charts and the report come from the
 ``finish`` callback (``sim.reporting``).
 
 What groupsim promises about a results folder:

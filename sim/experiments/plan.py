@@ -242,7 +242,7 @@ class Plan:
             "points": [{"point": i, **(self._values[self.arms[0].scenario, i] if i else {})}
                        for i in range(len(self.points))],
             "arms": [{"scenario": a.scenario, "point": a.point, "hash": a.spec.digest} for a in self.arms],
-            "scenarios": {n: {"hash": s.digest, "scenario": json.loads(s.canonical())}
+            "scenarios": {n: {"hash": s.digest, "scenario": json.loads(s.canonical()), **structure_names(s)}
                           for n, s in self.scenarios.items()},
             "kpis": {k: kpi_record(k) for k in self.spec.kpis},
         }
@@ -251,6 +251,15 @@ class Plan:
     def digest(self) -> str:
         text = json.dumps(self.manifest(), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def structure_names(scenario: Scenario) -> dict[str, list[str]]:
+    """Its segments, group kinds and tiers (kinds members reach only by promotion) by name, in
+    the order of the indices in daily.parquet and members.parquet: the manifest keeps mappings
+    sorted, so the segments' order would be lost (``sim.analysis.structure`` reads these)."""
+    return {"segments": scenario.members.segment_names() if scenario.members is not None else ["member"],
+            "kinds": scenario.groups.kind_names(),
+            "tiers": [k.name for k in scenario.groups.kinds or () if not k.routable]}
 
 
 def value_text(value):

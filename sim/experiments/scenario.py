@@ -24,6 +24,7 @@ from pathlib import Path
 from pydantic import (BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, create_model, field_validator,
                       model_serializer, model_validator)
 
+from ..engine.kinds import DEFAULT_KIND, GroupKind
 from ..engine.rules import Behavior
 from ..engine.traits import TRAITS, Dist, check_range
 from ..strategies import REGISTRY
@@ -60,6 +61,27 @@ class GroupsSpec(Strict):
     reuse_seats: typing.Literal["none", "fill_oldest", "fill_newest"] = Field(
         "none", description="where recruits go: none = the newest group, freed seats never handed out again; "
                             "fill_oldest / fill_newest = the oldest / newest open group with a free seat")
+    # group kinds and routing by segment (seeds 001, 003, 004; sim.engine.kinds)
+    kinds: tuple[GroupKind, ...] | None = Field(None, min_length=1, max_length=50,
+                                                description="kinds of group the programme runs (none: one kind)")
+    routing: dict[str, str] | None = Field(None, description="segment -> the kind its recruits are routed to")
+
+    def kind_names(self) -> list[str]:
+        return [k.name for k in self.kinds] if self.kinds else [DEFAULT_KIND]
+
+    @model_validator(mode="after")
+    def _kinds_consistent(self):
+        names = self.kind_names()
+        if len(set(names)) < len(names):
+            raise ValueError(f"groups.kinds: two kinds named '{next(n for n in names if names.count(n) > 1)}'")
+        if self.kinds and not any(k.routable for k in self.kinds):
+            raise ValueError("groups.kinds: no kind is routable (recruits would have nowhere to go)")
+        for segment, kind in (self.routing or {}).items():
+            if kind not in names:
+                raise ValueError(f"groups.routing.{segment}: no kind '{kind}'; the kinds are {', '.join(names)}")
+            if self.kinds and not self.kinds[names.index(kind)].routable:
+                raise ValueError(f"groups.routing.{segment}: kind '{kind}' is not routable")
+        return self
 
     @model_serializer(mode="wrap")
     def _without_off_limits(self, handler):
@@ -193,15 +215,56 @@ class Scenario(Strict):
         """A strategy parameter that names a segment (``SEGMENT_FIELDS`` of its parameters)
         names one of the scenario's."""
         names = self.members.segment_names() if self.members is not None else ["member"]
+        for segment in (self.groups.routing or {}):
+            if segment not in names:
+                raise ValueError(f"groups.routing.{segment}: no segment '{segment}'; "
+                                 f"the segments are {', '.join(names)}")
         spam = self.behavior.spam.segment  # the members who post ads (sim.engine.spam.Spam)
         if spam is not None and spam not in names:
             raise ValueError(f"behavior.spam.segment: no segment '{spam}'; the segments are {', '.join(names)}")
+        for pair in self.behavior.conflict.opposed:  # segments at odds in one group (sim.engine.conflict)
+            for segment in (s for s in pair if s not in names):
+                raise ValueError(f"behavior.conflict.opposed: no segment '{segment}'; "
+                                 f"the segments are {', '.join(names)}")
         for strategy, params in (self.strategy_params() if self.strategies is not None else []):
             for field in getattr(params, "SEGMENT_FIELDS", ()):
                 value = getattr(params, field)
                 if value is not None and value not in names:
                     raise ValueError(f"strategies.{strategy}.{field}: no segment '{value}'; "
                                      f"the segments are {', '.join(names)}")
+        return self
+
+    @model_validator(mode="after")
+    def _kinds_named_exist(self):
+        """A strategy's ``where.kinds`` names kinds of ``groups.kinds``."""
+        names = self.groups.kind_names()
+        for strategy, params in (self.strategy_params() if self.strategies is not None else []):
+            unknown = [k for k in (params.where.kinds or ()) if k not in names]
+            if unknown:
+                raise ValueError(f"strategies.{strategy}.where.kinds: no kind '{unknown[0]}'; "
+                                 f"the kinds are {', '.join(names)}")
+            for field in getattr(params, "KIND_FIELDS", ()):  # a tier kind: declared, not routable
+                value = getattr(params, field)
+                tiers = [k.name for k in (self.groups.kinds or ()) if not k.routable]
+                if value not in tiers:
+                    raise ValueError(f"strategies.{strategy}.{field}: no tier kind '{value}' (a kind of "
+                                     f"groups.kinds with routable: false); the tier kinds are "
+                                     f"{', '.join(tiers) or 'none'}")
+        return self
+
+    @model_validator(mode="after")
+    def _one_invitation_funnel(self):
+        """One strategy sets the invitation funnel (``sim.engine.day.Day.invite``): a staged
+        funnel and a welcome offer or re-invites of onboarding would overwrite each other."""
+        if self.strategies is None:
+            return self
+        staged = [p for n, p in self.strategy_params() if n == "recruitment_funnel" and
+                  (p.add_rate < 1 or p.verify_rate < 1 or p.join_rate is not None or p.rejoin > 0)]
+        offers = [p for n, p in self.strategy_params() if n == "onboarding" and
+                  (p.join_probability is not None or p.rejoin > 0)]
+        if staged and offers:
+            raise ValueError("strategies.onboarding: its join_probability or rejoin and recruitment_funnel's stages "
+                             "both set the invitation funnel; set the join rate and re-invites in one of them")
         return self
 
     def strategy_params(self) -> list[tuple[str, BaseModel]]:

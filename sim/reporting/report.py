@@ -2,14 +2,16 @@
 
 It holds the question, the scenarios' differing settings side by side (and the varied
 parameters), the ranking on the first KPI, the KPI table with 95% CIs, the paired uplift
-vs the baseline with P(better) and a verdict, every chart (PNG embedded as data URIs, no
-scripts, no outside resources: it opens offline and can be mailed), failures, and the
-manifest (versions, seed, scenario hashes, command).
+vs the baseline with P(better) and a verdict, the results by structure when they say
+something (per group kind, tiers marked, when a scenario has several kinds; per member
+segment when it has several segments; per group, with members at the end by segment, when
+runs have several groups but no more than ``FEW_GROUPS``), every chart (PNG embedded as
+data URIs, no scripts, no outside resources: it opens offline and can be mailed), failures,
+and the manifest (versions, seed, scenario hashes, command).
 """
 from __future__ import annotations
 
 import base64
-import html
 import json
 import math
 from pathlib import Path
@@ -19,6 +21,8 @@ import pandas as pd
 from ..analysis.lifetimes import lifetime_summary
 from ..experiments.folder import atomic_write
 from ..experiments.plan import value_text
+from .markup import escape as _e, table as _table
+from .structure_html import structure_sections
 from .text import number, signed
 
 CAPTIONS = {
@@ -48,7 +52,8 @@ figure{margin:1rem 0}figure img{max-width:100%;border:1px solid #eee}figcaption{
 
 def write_report(study, out: Path, charts: dict[str, Path]) -> Path:
     parts = [_header(study), _settings(study), _ranking(study), _kpis(study), _uplift(study),
-             _lifetimes(study, charts), _charts(charts), _failures(study), _manifest(study)]
+             _lifetimes(study, charts), *structure_sections(study, _ordered_arms(study)), _charts(charts),
+             _failures(study), _manifest(study)]
     page = (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
             f"<title>{_e(study.experiment['name'])} — groupsim report</title><style>{STYLE}</style></head>"
@@ -56,21 +61,6 @@ def write_report(study, out: Path, charts: dict[str, Path]) -> Path:
     path = out / "report.html"
     atomic_write(path, lambda p: Path(p).write_text(page, encoding="utf-8"))
     return path
-
-
-def _e(x) -> str:
-    return html.escape(str(x))
-
-
-def _table(head: list[str], rows: list[list[str]], classes: list[list[str]] | None = None) -> str:
-    out = ["<table><tr>" + "".join(f"<th>{_e(h)}</th>" for h in head) + "</tr>"]
-    for i, row in enumerate(rows):
-        cells = []
-        for j, cell in enumerate(row):
-            cls = classes[i][j] if classes else ""
-            cells.append(f"<td class=\"{cls}\">{cell}</td>" if cls else f"<td>{cell}</td>")
-        out.append("<tr>" + "".join(cells) + "</tr>")
-    return "".join(out) + "</table>"
 
 
 def _header(study) -> str:

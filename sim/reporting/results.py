@@ -4,6 +4,13 @@ Every command writes the same kind of folder (``sim.experiments.execute``), so o
 reads them all: ``run`` (one arm), ``compare`` (scenarios as arms) and ``sweep``
 (scenarios × points). ``Results.load(folder)`` reads it back; labels, units and better
 directions of its KPIs come from its own manifest, so a folder is self-describing.
+
+Results by structure are derived from the stored tables when asked for, not stored twice
+(``sim.analysis.structure``): ``group_table()`` (one row per run and group, from
+daily.parquet), ``kind_table()`` and ``tier_table()`` (per arm and group kind, mean [95% CI]
+over replications), ``segment_table()`` (per arm and member segment, from members.parquet)
+and ``group_segment_table()`` (per run, group and segment). Kinds and segments are named as
+the manifest records them (``sim.experiments.plan.structure_names``).
 """
 from __future__ import annotations
 
@@ -13,6 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..analysis import structure
 from ..analysis.kpis import Kpi
 from ..analysis.lifetimes import group_lifetimes
 from ..analysis.paired import ranking, uplift_table
@@ -113,6 +121,52 @@ class Results:
         if "lifetimes" not in self._cache:
             self._cache["lifetimes"] = group_lifetimes(self.daily)
         return self._cache["lifetimes"]
+
+    # -- results by structure: per group, kind, tier and segment (sim.analysis.structure) --
+    def names(self, what: str) -> dict[str, list[str]]:
+        """Each scenario's ``segments``, ``kinds`` or ``tiers`` by name, in index order (the
+        manifest's; a folder written before it had them: the kinds as listed, segments by index)."""
+        out = {}
+        for name, entry in self.manifest["scenarios"].items():
+            if what in entry:
+                out[name] = list(entry[what])
+                continue
+            scenario = entry["scenario"]
+            kinds = (scenario.get("groups") or {}).get("kinds") or []
+            out[name] = {"kinds": [k["name"] for k in kinds] or ["group"],
+                         "tiers": [k["name"] for k in kinds if not k.get("routable", True)],
+                         "segments": [] if (scenario.get("members") or {}).get("segments") else ["member"]}[what]
+        return out
+
+    def group_table(self) -> pd.DataFrame:
+        """One row per run and group: kind, opened, last day with members, members at the end,
+        joined, enrolled, left, messages, purchases, GMV, spend, retention."""
+        if "groups" not in self._cache:
+            self._cache["groups"] = structure.group_table(self.daily, self.names("kinds"))
+        return self._cache["groups"]
+
+    def kind_table(self) -> pd.DataFrame:
+        """Per arm and group kind (a tier is a kind members reach by promotion): mean [95% CI]."""
+        if "kinds" not in self._cache:
+            self._cache["kinds"] = structure.kind_table(self.daily, self.names("kinds"), self.names("tiers"))
+        return self._cache["kinds"]
+
+    def tier_table(self) -> pd.DataFrame:
+        """The rows of ``kind_table`` of the tiers."""
+        kinds = self.kind_table()
+        return kinds[kinds["tier"]].reset_index(drop=True)
+
+    def segment_table(self) -> pd.DataFrame:
+        """Per arm and member segment: members, members at the end, messages and purchases per
+        member, 30-day retention: mean [95% CI]."""
+        if "segments" not in self._cache:
+            self._cache["segments"] = structure.segment_table(self.members, structure.run_days(self.daily),
+                                                              self.names("segments"))
+        return self._cache["segments"]
+
+    def group_segment_table(self) -> pd.DataFrame:
+        """Per run, group and segment: members whose newest group it is, and of them still in."""
+        return structure.group_segment_table(self.members, self.names("segments"))
 
     def plot(self, folder: str | Path | None = None) -> dict:
         """Every chart as {name: Figure}; saved as PNGs when a folder is given."""

@@ -1,5 +1,7 @@
-"""Results as text: numbers for tables, the KPI table of ``run`` and the comparison of
-``compare`` and ``sweep``, printed by the CLI."""
+"""Results as text: numbers for tables, the KPI table of ``run`` (with the tables by
+structure when they say something: per group kind and per member segment when there are
+several, the largest groups when a run has several) and the comparison of ``compare`` and
+``sweep``, printed by the CLI."""
 from __future__ import annotations
 
 import numpy as np
@@ -11,6 +13,11 @@ def number(x: float | None) -> str:
     if x is None or np.isnan(x):
         return "n/a"
     return f"{x:.3f}" if abs(x) < 10 else f"{x:,.1f}"
+
+
+def compact(x: float) -> str:
+    """``number``, but a whole number without decimals (a mean of counts that is exact)."""
+    return f"{x:,.0f}" if not pd.isna(x) and float(x).is_integer() else number(x)
 
 
 def signed(x: float) -> str:
@@ -29,7 +36,63 @@ def format_kpis(results) -> str:
             spec = catalog[r.kpi]
             ci = "" if np.isnan(r.low) else f"  [{number(spec.shown(r.low))}, {number(spec.shown(r.high))}]"
             lines.append(f"  {spec.label[:34]:<34} {number(spec.shown(r.mean)):>12}{ci}  {spec.unit}")
+    lines += format_structure(results)
     return "\n".join(lines)
+
+
+# results by structure (sim.analysis.structure): measure -> (label, scale); shares as percent
+# (the first two with their CI)
+KIND_SHOWN = {"members_end": ("members at end", 1), "retention": ("retention %", 100), "groups": ("groups", 1),
+              "gmv": ("GMV", 1)}
+SEGMENT_SHOWN = {"members_end": ("members at end", 1), "retention_d30": ("D30 retention %", 100),
+                 "messages_per_member": ("msgs/member", 1), "purchases_per_member": ("orders/member", 1)}
+
+
+def structure_shown(results) -> dict[str, bool]:
+    """Which structure tables say something: more than one kind, segment, or group in a run."""
+    groups = results.daily.groupby([c for c in ("scenario", "point", "replication") if c in results.daily.columns])
+    return {"kinds": any(len(v) > 1 for v in results.names("kinds").values()),
+            "segments": any(len(v) > 1 for v in results.names("segments").values()),
+            "groups": bool(len(results.daily)) and int(groups["group"].nunique().max()) > 1}
+
+
+def format_structure(results, top: int = 5) -> list[str]:
+    """Lines per group kind and per segment (mean [95% CI]) when there are several, and each
+    arm's largest groups (replication 0) when a run has several groups."""
+    shown, lines = structure_shown(results), []
+    several = len(results.arms) > 1
+    for by, title, shown_as in (("kind", "group kind", KIND_SHOWN), ("segment", "member segment", SEGMENT_SHOWN)):
+        if not shown[f"{by}s"]:
+            continue
+        rows = results.kind_table() if by == "kind" else results.segment_table()
+        lines.append(f"by {title} (mean [95% CI] over replications)")
+        for (scenario, point), arm in rows.groupby(["scenario", "point"], sort=False):
+            if several:
+                lines.append(f"  {results.label((scenario, point))}")
+            for name, measures in arm.groupby(by, sort=False):
+                tier = " (tier)" if by == "kind" and measures["tier"].any() else ""
+                cells = []
+                for i, (measure, (label, scale)) in enumerate(shown_as.items()):
+                    r = measures[measures["measure"] == measure].iloc[0]
+                    ci = "" if i > 1 or np.isnan(r["low"]) else \
+                        f" [{compact(r['low'] * scale)}, {compact(r['high'] * scale)}]"
+                    cells.append(f"{label} {compact(r['mean'] * scale)}{ci}")
+                lines.append(f"  {(str(name) + tier)[:22]:<22} " + "  ".join(cells))
+    if shown["groups"]:
+        groups = results.group_table()
+        for (scenario, point), arm in groups.groupby(["scenario", "point"], sort=False):
+            rep = int(arm["replication"].min())
+            first = arm[arm["replication"] == rep]
+            largest = first.sort_values(["members_end", "group"], ascending=[False, True]).head(top)
+            lines.append(f"groups of {results.label((scenario, point))} (replication {rep}; "
+                         f"the {len(largest)} with most members at the end, of {len(first)})")
+            for g in largest.itertuples():
+                retention = "n/a" if pd.isna(g.retention) else f"{g.retention:.0%}"
+                kind = f" ({g.kind})" if shown["kinds"] else ""
+                lines.append(f"  group {g.group}{kind}: opened day {g.opened}, {g.members_end} members at the end; "
+                             f"{g.joined} joined, {g.enrolled} enrolled, {g.left} left; retention {retention}; "
+                             f"GMV {number(g.gmv)}")
+    return lines
 
 
 def describe(results, limit: int = 12) -> str:

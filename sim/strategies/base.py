@@ -17,7 +17,9 @@ It declares everything it adds, and the engine refuses what it does not declare:
 - ``costs``: its categories in the cost ledger (column ``spend_<category>``);
 - ``kpis``: KPIs of ``summary.csv`` with label, unit and better direction
   (``sim.analysis.kpis.Kpi`` with ``total``, a daily column summed over the run);
-- ``writes``: engine member columns it changes (for example ``trust``).
+- ``writes``: engine member columns it changes (for example ``trust``);
+- ``needs``: scenario sections it cannot run without (a tier kind in ``groups.kinds``), which
+  the conformance checks add to their scenario.
 
 Hooks run only on the days its ``when`` allows, and act only on the groups both allow
 (``Day.scope``): on other days the strategy is not called at all, so what it remembers
@@ -57,6 +59,7 @@ class Strategy:
     costs: ClassVar[tuple[str, ...]] = ()
     kpis: ClassVar[tuple[Kpi, ...]] = ()
     writes: ClassVar[tuple[str, ...]] = ()
+    needs: ClassVar[dict] = {}
 
     def __init__(self, params: StrategyParams, index: int = 0):
         self.params = params

@@ -16,7 +16,8 @@ engine confines each strategy's actions to the groups they allow that day
 
 ``where`` (which groups; never a closed one, ``sim.engine.groups``):
 - ``groups``: group ids (groups are numbered from 0 in the order they open);
-- ``min_size`` / ``max_size``: present members that day (after its arrivals).
+- ``min_size`` / ``max_size``: present members that day (after its arrivals);
+- ``kinds``: groups of these kinds (``groups.kinds``, ``sim.engine.kinds``), a name or a list.
 
 A scenario may run several instances of one strategy (a list under its name), each
 with its own ``when`` and ``where``, in the order written: so any strategy's parameters
@@ -82,6 +83,13 @@ class Target(_Strict):
     groups: tuple[int, ...] | None = Field(None, min_length=1, description="group ids, from 0 in opening order")
     min_size: int = Field(0, ge=0, le=1_000_000, description="fewest present members")
     max_size: int | None = Field(None, ge=0, le=1_000_000, description="most present members")
+    kinds: tuple[str, ...] | None = Field(None, min_length=1, description="group kinds by name "
+                                          "(groups.kinds: a tier's groups, say)")
+
+    @field_validator("kinds", mode="before")
+    @classmethod
+    def _one_is_a_list(cls, v):
+        return (v,) if isinstance(v, str) else v
 
 
 def scope(when: Schedule, where: Target, day) -> np.ndarray:
@@ -94,6 +102,9 @@ def scope(when: Schedule, where: Target, day) -> np.ndarray:
         mask &= g.size <= where.max_size
     if where.groups is not None:
         mask &= np.isin(np.arange(g.count), where.groups)
+    if where.kinds is not None:
+        names = day.model.spec.groups.kind_names()
+        mask &= np.isin(g.kind, [names.index(k) for k in where.kinds])
     if when.group_age is not None:
         age = day.t - g.opened
         mask &= (age >= when.group_age[0]) & (age <= when.group_age[1])

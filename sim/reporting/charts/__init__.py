@@ -1,12 +1,14 @@
 """Charts by topic (matplotlib's object interface), one colour per arm throughout:
 ``retention``, ``activity``, ``uplift``, ``cost``, for sweeps ``sweep_<parameter>``
-and ``heatmap``, and ``lifetimes`` when the folder holds enough groups. Lines are means over replications, bands the middle 95% of
+and ``heatmap``, ``lifetimes`` when the folder holds enough groups, and ``referral`` when friends were referred. Lines are means over replications, bands the middle 95% of
 replications, error bars 95% confidence intervals of the mean."""
 from __future__ import annotations
 
 from .activity import activity_chart
 from .cost import cost_chart
+from .funnel import funnel_chart
 from .lifetimes import lifetime_chart
+from .referral import referral_chart
 from .retention import retention_chart
 from .style import literal_text, save as save_charts
 from .sweep import sweep_charts
@@ -24,5 +26,7 @@ def all_charts(results) -> dict:
 def _charts(results) -> dict:
     charts = {"retention": retention_chart(results), "activity": activity_chart(results),
               "uplift": uplift_chart(results) if len(results.arms) > 1 else None,
-              "cost": cost_chart(results), **sweep_charts(results), "lifetimes": lifetime_chart(results)}
+              "cost": cost_chart(results), **sweep_charts(results), "lifetimes": lifetime_chart(results),
+              "referral": referral_chart(results)}
+    charts["funnel"] = funnel_chart(results)  # sim.strategies.funnel: None without it
     return {k: v for k, v in charts.items() if v is not None}
