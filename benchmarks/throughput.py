@@ -16,7 +16,7 @@ median yardstick rate of those interleaved runs.
 
     python benchmarks/throughput.py            # full (about 4 minutes on 2 cores)
     python benchmarks/throughput.py --quick    # smoke run (about 20 seconds)
-    python benchmarks/throughput.py --only structure levers   # some scenarios (the reference needs minimal)
+    python benchmarks/throughput.py --only structure levers --sizes 1000000   # some of them
 """
 from __future__ import annotations
 
@@ -132,6 +132,7 @@ def main(argv=None) -> None:
     ap.add_argument("--yardstick", type=Path, default=YARDSTICK if YARDSTICK.exists() else None,
                     help="yardstick script run after each repeat at 10^6 members (default %(default)s)")
     ap.add_argument("--only", nargs="+", choices=list(SCENARIOS), help="only these scenarios")
+    ap.add_argument("--sizes", nargs="+", type=int, help="only these member counts (10000, 100000, 1000000)")
     ap.add_argument("--one", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.one:
@@ -139,6 +140,7 @@ def main(argv=None) -> None:
         return
 
     sizes = {10_000: 1, 100_000: 1} if args.quick else {10_000: 5, 100_000: 3, 1_000_000: 5}
+    sizes = {n: r for n, r in sizes.items() if not args.sizes or n in args.sizes}
     info = machine()
     print("machine: {cpus} cpus ({cpu}), python {python}, numpy {numpy}, mesa {mesa}; load avg at start "
           "{load_avg_start[0]:.2f}".format(**info))

@@ -50,6 +50,14 @@ def test_generation_sizes_list_every_generation_to_the_depth():
     assert sizes.values.tolist() == [[0, 0, 3], [0, 1, 3], [0, 2, 1], [0, 3, 1], [1, 0, 2]]
 
 
+def test_runs_without_referral_stacked_with_others_count_nobody_referred():
+    stacked = MEMBERS.astype({"inviter": float, "generation": float})  # as pandas stacks a run without them
+    stacked.loc[stacked["replication"] == 1, ["inviter", "generation"]] = np.nan
+    assert generation_sizes(stacked).equals(generation_sizes(MEMBERS))
+    assert referral_tree(stacked).equals(referral_tree(MEMBERS))
+    assert k_factor_by_week(stacked, days=20).equals(k_factor_by_week(MEMBERS, days=20))
+
+
 def test_k_factor_by_week_counts_friends_by_their_inviters_cohort():
     weekly = k_factor_by_week(MEMBERS, days=20)
     rows = weekly[["replication", "week", "cohort", "invitees", "observed"]].values.tolist()

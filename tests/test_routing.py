@@ -77,6 +77,15 @@ def test_an_expired_code_without_auto_switch_turns_recruits_away():
         assert lost == 15 and g.expired_lost == 15 and g.count == 1
 
 
+def test_a_run_records_the_recruits_an_expired_code_turned_away():
+    model = sim.CommunityModel(sim.load_scenario(BASELINE, ["days=20", "groups.qr_days=7",
+                                                            "groups.auto_switch=false"]), seed=3).run()
+    d = model.recorder.daily().groupby("day")[["lost_full", "lost_expired", "joined"]].sum()
+    assert d["lost_expired"].sum() == model.groups.expired_lost > 0
+    assert (d["lost_expired"] <= d["lost_full"]).all()
+    assert (d.loc[:6, "lost_expired"] == 0).all() and (d.loc[7:, "joined"] == 0).all()  # the code works a week
+
+
 def _route_with_leavers(reuse: str) -> Groups:
     """Two full groups lose members, then 12 more recruits come."""
     g = groups(capacity=10, reuse_seats=reuse)

@@ -35,7 +35,15 @@ def run_keys(table: pd.DataFrame) -> list[str]:
 
 def _by_run(table: pd.DataFrame):
     keys = run_keys(table)
+    table = _nobody_referred_filled(table)
     return table.groupby(keys, sort=False) if keys else [((), table)]
+
+
+def _nobody_referred_filled(table: pd.DataFrame) -> pd.DataFrame:
+    """Runs without a referral campaign have no ``inviter`` or ``generation`` (empty once the
+    tables of several scenarios are stacked): nobody in them was referred."""
+    filled = {c: table[c].fillna(0).astype(np.int64) for c in ("generation", "inviter") if c in table}
+    return table.assign(**filled) if filled else table
 
 
 def _key_dict(keys: list[str], key) -> dict:

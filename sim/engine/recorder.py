@@ -9,7 +9,9 @@ day, group, kind (the group's kind: an index into the scenario's ``groups.kinds`
 the group opened), members (present today, after arrivals and enrolments, before leaving),
 joined (recruits), enrolled (memberships a strategy added or moved in at the start of the
 day), moved_out (memberships moved to another group at the start of the day), left,
-lost_full (recruits turned away by a full group), member_posts (members who posted),
+lost_full (recruits turned away by a full group, or an expired QR code: ``sim.engine.groups``;
+booked on the newest group), lost_expired (of them, those the expired code turned away),
+member_posts (members who posted),
 member_msgs (messages they wrote), spam_msgs (of them, ads of spamming members:
 ``sim.engine.spam.Spam``; spammers count them), active (posted or read), seen (looked at the
 group), lapsed and muted (present members in that state at the end of the day), woke (silent
@@ -48,6 +50,7 @@ class Recorder:
         self.log = ColumnLog(rows_per_group=model.spec.days)
         self.categories: list[str] = list(model.cost_categories)  # declared; any other as first booked
         self.counted = [c for c in CHOICES.values() if c.count]
+        self.expired_seen = 0  # recruits turned away by an expired QR code, counted so far
         self.money = {"gmv"} | {o.name for o in model.outputs.values() if o.kind == "amount"}
 
     def record(self, day, joined: np.ndarray, left: np.ndarray, lost: int) -> dict[str, np.ndarray]:
@@ -60,9 +63,8 @@ class Recorder:
             lapsed &= day.present[: len(lapsed)]
             muted &= day.present[: len(muted)]
         states = (day.posted, day.active, day.seen, lapsed, muted)
-        kind = getattr(g, "kind", None)  # sim.engine.kinds: 0 for every group of a scenario without kinds
         row = {"day": np.full(n_groups, day.t, np.int32), "group": np.arange(n_groups, dtype=np.int32),
-               "kind": np.zeros(n_groups, np.int32) if kind is None else sized(kind, n_groups, np.int32),
+               "kind": sized(g.kind, n_groups, np.int32),  # sim.engine.kinds: 0 without kinds
                "group_age": (day.t - g.opened).astype(np.int32), "members": g.size.copy(),
                "joined": joined, "enrolled": sized(self.model.enrolled, n_groups),
                "moved_out": sized(self.model.moved_out, n_groups), "left": left}
@@ -70,6 +72,9 @@ class Recorder:
         if lost:
             lost_row[-1] = lost
         row["lost_full"] = lost_row
+        expired, self.expired_seen = g.expired_lost - self.expired_seen, g.expired_lost
+        row["lost_expired"] = np.zeros(n_groups, np.int64)  # of them, those whose QR code had expired
+        row["lost_expired"][-1:] = expired
         # outcomes that are the same array are counted once; present members are g.size
         counted: dict[int, np.ndarray] = {id(day.posted): day.posts_by_group, id(day.present): g.size}
         for name, state in zip(FLAGS, states):

@@ -217,10 +217,10 @@ class ReferralCampaign(Strategy):
             with np.errstate(divide="ignore"):  # activity 0: -inf, she never invites
                 activity = 1 / (1 + 1 / day.members.column("post_odds")[rows].astype(np.float64))
                 terms = e * np.log(activity) - np.log(self._activity_mean)
-        refer = getattr(getattr(day.model.groups, "kinds", None), "refer", None)
-        if refer is not None and np.any(refer != 1):
+        refer = day.groups.kinds.refer  # sim.engine.kinds: 1 for every kind unless declared
+        if np.any(refer != 1):
             with np.errstate(divide="ignore"):  # a kind with refer 0: nobody in it invites
-                terms = terms + np.log(refer)[day.model.groups.kind[day.members.group[rows]]]
+                terms = terms + np.log(refer)[day.groups.kind[day.members.group[rows]]]
         return terms
 
 
