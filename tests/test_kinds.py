@@ -37,9 +37,10 @@ def test_each_kind_fills_its_own_groups_within_its_own_capacity():
     gids, lost = g.route_kinds(kinds, day=0)
     assert lost == 0 and (gids >= 0).all()
     assert (g.kind[gids] == kinds).all()  # every joiner in a group of her kind
-    assert list(g.size) == [3, 3, 2] and list(g.cap) == [10, 3, 3]  # kind b opened a second group at 3
+    # kind b opened a second group at 3; each kind's invitation (newest group) is numbered last
+    assert list(g.kind) == [1, 0, 1] and list(g.size) == [3, 3, 2] and list(g.cap) == [3, 10, 3]
     gids, _ = g.route_kinds(np.array([1, 0]), day=1)
-    assert list(gids) == [2, 0]  # each kind's invitation: its own newest group
+    assert list(gids) == [2, 1]  # each kind's invitation: its own newest group
     assert not (g.kind == 2).any()  # the tier kind took nobody
 
 

@@ -3,9 +3,11 @@ can be in several groups at once and can be moved, her person state shared and h
 history kept; rows stay ordered and members are conserved."""
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import sim
-from sim.engine.members import MEMBERSHIP_COLUMNS
+from sim.engine.members import MEMBERSHIP_COLUMNS, Members
 from sim.strategies import Strategy
 
 PROMOTE_DAY, MOVE_DAY, DAYS = 5, 10, 20
@@ -170,3 +172,19 @@ def test_moving_members_into_the_group_taking_recruits_never_overfills_it():
     d = model.run().recorder.daily()
     assert d.loc[d["day"] == 4, "enrolled"].sum() > 100  # as many as had seats
     assert (d["members"] <= 300).all() and d["group"].nunique() > 2
+
+
+@settings(max_examples=200, deadline=None)
+@given(old=st.lists(st.integers(0, 20), min_size=1, max_size=200), new=st.lists(st.integers(0, 20), max_size=60))
+def test_restoring_the_order_by_group_is_a_full_stable_sort(old, new):
+    """``Members.order`` re-sorts only the rows from the first one out of place (slotting a few
+    in, or sorting the tail): whatever rows came, the result is the stable sort by group."""
+    m = Members(capacity=16)
+    groups = np.array(sorted(old) + new, np.int32)
+    m.add(len(old), group=groups[: len(old)], uid=np.arange(len(old), dtype=np.uint32))
+    if new:
+        m.add(len(new), group=groups[len(old):], uid=np.arange(len(old), len(groups), dtype=np.uint32))
+    m.order(21)
+    expected = np.argsort(groups, kind="stable")
+    assert np.array_equal(m.group, groups[expected]) and np.array_equal(m.uid, expected.astype(np.uint32))
+    assert list(m.row_counts) == list(np.bincount(groups, minlength=21))

@@ -135,13 +135,33 @@ class Groups:
         """Route joiners of the given ``kinds`` (one per joiner), each kind through its own
         invitation; returns (gid per joiner, -1 for those turned away; how many were)."""
         gids = np.full(len(kinds), -1, np.int32)
-        lost = 0
+        lost, first = 0, self.count
         for k in np.unique(kinds):
             who = np.flatnonzero(kinds == k)
             placed, away = self.route(len(who), day, int(k))
             gids[who[: len(placed)]] = placed
             lost += away
-        return gids, lost
+        return self._invitations_last(first, gids), lost
+
+    def _invitations_last(self, first: int, gids: np.ndarray) -> np.ndarray:
+        """Renumber the groups opened from ``first`` on so each kind's invitation (its newest
+        group) comes after the kinds' other new groups; returns ``gids`` renumbered. Recruits
+        of the next days then join groups near the end of the member rows, which stay in
+        order with few rows moved (``sim.engine.members``); it matters when several kinds open
+        many groups at once (the day-0 members)."""
+        new = np.arange(first, self.count)
+        current = np.zeros(len(new), bool)
+        for k in np.unique(self.kind[new]):
+            current[np.flatnonzero(self.kind[new] == k)[-1]] = True
+        order = np.concatenate([new[~current], new[current]])  # the old gid now at each new one
+        if (order == new).all():
+            return gids
+        for name in ("size", "admitted", "opened", "liveliness", "closed", "kind", "cap"):
+            values = getattr(self, name)
+            values[new] = values[order]
+        renumbered = np.arange(self.count)
+        renumbered[order] = new
+        return np.where(gids >= 0, renumbered[np.maximum(gids, 0)], -1).astype(np.int32)
 
     def route(self, count: int, day: int, kind: int | None = None) -> tuple[np.ndarray, int]:
         """Assign ``count`` joiners to groups of ``kind`` (None: ``home_kind``); returns (gid

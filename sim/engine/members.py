@@ -172,6 +172,16 @@ class Members:
             self._persons = (self.n, index, int(index.max()) + 1 if self.n else 0)
         return self._persons[1], self._persons[2]
 
+    def of_persons(self, persons: np.ndarray) -> np.ndarray:
+        """Mask of the rows whose person is one of ``persons`` (a few, against every row: one
+        binary search per row, where a set test would sort every row first)."""
+        wanted = np.unique(np.asarray(persons, np.int64))
+        if not len(wanted):
+            return np.zeros(self.n, bool)
+        person = self.person.astype(np.int64)
+        at = np.minimum(np.searchsorted(wanted, person), len(wanted) - 1)
+        return wanted[at] == person
+
     def person_sum(self, values: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
         """Each row's sum of ``values`` over the rows of its person (``rows``: the rows that count)."""
         index, k = self.persons()
@@ -195,11 +205,19 @@ class Members:
             # result is the full stable sort's
             group = self.column("group")
             broken = int(np.argmax(group[1:] < group[:-1]))  # rows up to it are in order
-            start = int(np.searchsorted(group[: broken + 1], group[broken + 1:].min(), side="right"))
-            idx = np.argsort(group[start:], kind="stable")
-            for name in self._spec:
-                col = self._cols[name]
-                col[start: self.n] = col[start: self.n][idx]
+            rest = group[broken + 1:]
+            start = int(np.searchsorted(group[: broken + 1], rest.min(), side="right"))
+            if 8 * len(rest) < self.n - start:  # a few rows to slot in (a day's invitees): block copies
+                late = np.argsort(rest, kind="stable")
+                at = np.searchsorted(group[start: broken + 1], rest[late], side="right")
+                for name in self._spec:
+                    col = self._cols[name]
+                    col[start: self.n] = np.insert(col[start: broken + 1], at, col[broken + 1: self.n][late])
+            else:
+                idx = np.argsort(group[start:], kind="stable")
+                for name in self._spec:
+                    col = self._cols[name]
+                    col[start: self.n] = col[start: self.n][idx]
             self._ordered = True
             self.moves += 1
             self._count_rows()

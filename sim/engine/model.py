@@ -153,9 +153,11 @@ class CommunityModel(mesa.Model):
         for rows, target, move in self._enrolments:
             keep = m.present[rows] & (m.group[rows] != target)
             rows, target = rows[keep], target[keep]
-            present = m.present
             wanted = _membership(m.person[rows], target)
-            fresh = ~np.isin(wanted, _membership(m.person[present], m.group[present]))  # not there already
+            fresh = np.ones(len(rows), bool)  # one membership a person: not in the target, as checked above
+            if m.several:  # not there already by another membership (only the asked persons' rows are read)
+                theirs = m.present & m.of_persons(m.person[rows])
+                fresh = ~np.isin(wanted, _membership(m.person[theirs], m.group[theirs]))
             _, first = np.unique(wanted[fresh], return_index=True)
             once = np.flatnonzero(fresh)[np.sort(first)]  # once per (person, group), in the order asked
             rows, target = rows[once], target[once]

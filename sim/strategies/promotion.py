@@ -82,7 +82,7 @@ class Promotion(Strategy):
         m.reviewed_buys[rows] = m.purchases[rows]
         heavy = rows[(msgs >= p.min_messages) & (buys >= p.min_purchases)]
         if m.several:  # a person in a tier group already is not promoted again
-            heavy = heavy[~np.isin(m.person[heavy], m.person[day.present & in_tier])]
+            heavy = heavy[~np.isin(m.person[heavy], m.person[day.present & in_tier])]  # tier rows: a few
         heavy = heavy[np.unique(m.person[heavy], return_index=True)[1]] if m.several else heavy
         tier_groups = np.flatnonzero((g.kind == self.tier) & ~g.closed)
         seats = np.maximum(g.seats() - day.model.asked_seats(), 0)[tier_groups]
@@ -92,5 +92,5 @@ class Promotion(Strategy):
             return
         day.enroll(chosen, places, move=p.move)
         day.add_output("promoted", np.bincount(m.group[chosen], minlength=g.count))
-        raised = np.isin(m.person, m.person[chosen]) if m.several else np.isin(np.arange(m.n), chosen)
+        raised = np.flatnonzero(m.of_persons(m.person[chosen])) if m.several else chosen  # trust is a person's
         m.trust[raised] = np.maximum(m.trust[raised], np.float32(self.tier_trust))

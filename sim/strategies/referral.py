@@ -159,8 +159,9 @@ class ReferralCampaign(Strategy):
         ended = np.unique(np.concatenate(ended)).astype(np.int64)
         if m.several and len(ended):  # a person with another membership has not gone
             ended = ended[~np.isin(ended, m.person[m.present])]
-        if len(ended) and count:
-            self._gone[:count] |= np.isin(invitees.inviter_by_uid, ended)
+        if len(ended) and count:  # ended is sorted: a binary search per invitee
+            at = np.minimum(np.searchsorted(ended, invitees.inviter_by_uid), len(ended) - 1)
+            self._gone[:count] |= ended[at] == invitees.inviter_by_uid
         return self._gone
 
     def _mark_arrivals(self, day) -> None:
@@ -195,12 +196,20 @@ class ReferralCampaign(Strategy):
         rows = np.flatnonzero(day.present & (m.lapsed_day < 0) & m.per_member(day.scope, bool))
         if not len(rows):
             return
-        age = (day.t - m.joined[rows]).astype(np.float64)
-        with np.errstate(divide="ignore"):  # base_rate 0: log-odds -inf, nobody invites
-            z = np.log(p.base_rate) - np.log1p(-p.base_rate) + p.reward_response * p.reward \
-                + np.log1p(p.early_boost * np.exp2(-age / p.half_life)) + self._inviter_terms(day, rows)
         stream = day.stream()
-        inviting = rows[stream.uniform(day.t, m.uid[rows], "invite") < 0.5 * (1 + np.tanh(z / 2))]  # logistic
+        u = stream.uniform(day.t, m.uid[rows], "invite")
+        with np.errstate(divide="ignore"):  # base_rate 0: log-odds -inf, nobody invites
+            base = np.log(p.base_rate) - np.log1p(-p.base_rate) + p.reward_response * p.reward
+            # nobody's odds pass the newest member's in the kind that refers most with activity 1:
+            # only the rows under that bound are worked out (the others cannot invite)
+            top = base + np.log1p(p.early_boost) + np.log(day.groups.kinds.refer.max())
+            if p.activity_elasticity and self._activity_mean > 0:
+                top -= np.log(self._activity_mean)
+            candidates = np.flatnonzero(u < 0.5 * (1 + np.tanh(top / 2)))
+            rows, u = rows[candidates], u[candidates]
+            age = (day.t - m.joined[rows]).astype(np.float64)
+            z = base + np.log1p(p.early_boost * np.exp2(-age / p.half_life)) + self._inviter_terms(day, rows)
+        inviting = rows[u < 0.5 * (1 + np.tanh(z / 2))]  # logistic
         accepted = inviting[stream.uniform(day.t, m.uid[inviting], "accept") < p.acceptance]
         n_groups = day.groups.count
         day.add_output("invitations", np.bincount(m.group[inviting], minlength=n_groups))
