@@ -53,12 +53,13 @@ def sweep(experiment, out=None, progress: bool | None = False, report: bool = Tr
 
 
 def compare(*scenarios, reps: int = 10, seed: int | None = None, baseline: str | None = None, overrides=(),
-            kpis=None, question: str = "", out=None, **options) -> Results:
+            kpis=None, question: str = "", out=None, objective=None, guardrails=None, **options) -> Results:
     """Run scenario files on the same replication seeds and compare them with the first
     (or ``baseline``). ``seed`` defaults to the first scenario's; ``out`` to
-    ``results/compare-<a>-vs-<b>...``."""
+    ``results/compare-<a>-vs-<b>...``; ``objective`` and ``guardrails`` as in an experiment
+    file (e.g. ``"profit"``, ``[{"kpi": "retention_d30", "max_loss": 0.02}]``)."""
     plan = compare_plan([str(s) for s in scenarios], list(overrides), reps=reps, seed=seed, baseline=baseline,
-                        kpis=kpis, question=question)
+                        kpis=kpis, question=question, objective=objective, guardrails=guardrails)
     return sweep(plan, out if out is not None else default_folder(plan.spec.name), **options)
 
 

@@ -75,7 +75,12 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="override a field of every scenario by dotted path")
     c.add_argument("--kpis", help="comma-separated KPIs to compare (default: retention, activity, "
-                                  "purchases, conversion, GMV, spend, ROI)")
+                                  "purchases, conversion, GMV, spend, ROI, margin, profit)")
+    c.add_argument("--objective", metavar="KPI[:maximize|minimize]",
+                   help="the KPI the recommendation is made on (default: profit)")
+    c.add_argument("--guardrail", dest="guardrails", action="append", default=[], metavar="KPI=MAX_LOSS",
+                   help="a KPI the recommended option may not lose by more than MAX_LOSS against the baseline, "
+                        "in its stored unit (a share as a fraction: retention_d30=0.02 is 2 points); repeatable")
     _execution_options(c, "results/compare-<names>")
 
     rp = sub.add_parser("report", help="rebuild the charts and report.html of a results folder",
@@ -170,9 +175,30 @@ def cmd_compare(args) -> int:
     _check_executor(args)
     overrides = list(args.overrides) + ([f"days={args.days}"] if args.days else [])
     kpis = [k.strip() for k in args.kpis.split(",") if k.strip()] if args.kpis else None
-    plan = compare_plan(args.scenarios, overrides, args.reps, baseline=args.baseline, seed=args.seed, kpis=kpis)
+    plan = compare_plan(args.scenarios, overrides, args.reps, baseline=args.baseline, seed=args.seed, kpis=kpis,
+                        **_decision_options(args))
     out = Path(args.out) if args.out else _default_folder(plan.spec.name)
     return _finish(sweep(plan, out, **_execution(args)), out, args.quiet)
+
+
+def _decision_options(args) -> dict:
+    """--objective and --guardrail as the experiment file's objective and guardrails."""
+    out = {}
+    if args.objective:
+        kpi, _, direction = args.objective.partition(":")
+        out["objective"] = {"kpi": kpi.strip(), **({"direction": direction.strip()} if direction else {})}
+    rails = []
+    for text in args.guardrails:
+        kpi, sep, loss = text.partition("=")
+        try:
+            rails.append({"kpi": kpi.strip(), "max_loss": float(loss)})
+        except ValueError:
+            raise InputError("--guardrail", "", f"give KPI=MAX_LOSS, e.g. retention_d30=0.02 (got '{text}')") from None
+        if not sep:
+            raise InputError("--guardrail", "", f"give KPI=MAX_LOSS, e.g. retention_d30=0.02 (got '{text}')")
+    if rails:
+        out["guardrails"] = rails
+    return out
 
 
 def cmd_report(args) -> int:

@@ -231,7 +231,7 @@ def test_run_writes_the_results_folder(runs):
         assert (res / f).stat().st_size > 0
     assert len(list((res / "runs").iterdir())) == 2  # one stored run per replication
     charts = sorted(p.name for p in (res / "charts").iterdir())
-    assert charts == ["activity.png", "cost.png", "retention.png"]
+    assert charts == ["activity.png", "cost.png", "retention.png", "sales.png"]
     assert all((res / "charts" / c).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for c in charts)
     json.loads((res / "manifest.json").read_text())
 
@@ -243,7 +243,7 @@ def test_run_prints_kpis_with_cis_and_the_results_path(runs):
     assert lines[0] == "baseline  (2 replications; mean [95% CI])"
     shown = (*KPIS, "staff_spend")  # the engine's, then those of its strategy (messaging)
     catalog = kpi_catalog()
-    labels = {catalog[k].label[:34]: k for k in shown}
+    labels = {catalog[k].label[:34].strip(): k for k in shown}
     body = {labels[ln[2:36].strip()]: ln for ln in lines[1:-1]}
     assert list(body) == list(shown)
     for kpi in ("members_end", "active_end", "retention_d1", "retention_d7"):

@@ -9,7 +9,8 @@
    longer runs the peak slides towards 1 push a day; 2 against 1 is the rise that holds
    over the first month.
 2. Trust raises buying (seed 004: conversion is a chain of trust). Members starting with
-   more trust buy more often on the days they see the group (``behavior.trust.buy``).
+   more trust buy more often on the days they see the group (``behavior.trust.buy``), and
+   leave less (``behavior.trust.leave``).
    Measured per member-day that saw the group: trust also keeps members reading (it
    lowers lapse and leaving), so purchases per member would rise even without it.
 3. Members who stop seeing the group see fewer pushes and buy less (seed 001: folded or
@@ -118,6 +119,21 @@ def test_trust_raises_buying(seed):
 @pytest.mark.parametrize("seed", TEST_SEEDS)
 def test_trust_raises_buying_only_through_its_buying_term(seed):
     assert not trust_margin(seed, ("behavior.trust.buy=0",)) > 0
+
+
+def trust_keeping(seed: int, extra: tuple[str, ...] = ()) -> float:
+    """Bound of leavers per member-day, the baseline's minus starting trust 0.8's."""
+    plain = run((*MONTH, *extra), R_TRUST, seed)
+    trusting = run((*MONTH, "behavior.trust.initial=0.8", *extra), R_TRUST, seed)
+    return lower_bound(daily_ratio(plain, "left", "members") - daily_ratio(trusting, "left", "members"))
+
+
+@pytest.mark.parametrize("seed", TEST_SEEDS)
+def test_trust_keeps_members_and_only_through_its_leaving_term(seed):
+    """Seed 004's chain of trust also retains: members who trust more leave less; off: with
+    ``trust.leave`` 0 trust no longer keeps anyone."""
+    assert trust_keeping(seed) > 0
+    assert not trust_keeping(seed, ("behavior.trust.leave=0",)) > 0
 
 
 # 3. muted and lapsed members see fewer pushes and buy less --------------------------

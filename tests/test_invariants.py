@@ -254,7 +254,7 @@ def test_a_strategy_that_does_nothing_changes_nothing():
     _, none, c_none = simulate(crn_scenario(None))
     _, zero, c_zero = simulate(crn_scenario(0))
     declared = [c for c in zero.columns if c not in none.columns]  # its cost category: nothing booked
-    assert declared == ["spend_staff"] and (zero[declared] == 0).all().all()
+    assert declared == ["spend_staff", "spend_content"] and (zero[declared] == 0).all().all()
     assert_frame_equal(none, zero.drop(columns=declared))
     assert_frame_equal(c_none, c_zero)
 

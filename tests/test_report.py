@@ -59,7 +59,7 @@ def test_compare_api_gives_paired_uplift_and_charts(tmp_path):
     assert row["low"] < row["uplift"] < row["high"] and 0 <= row["p_better"] <= 1
     assert study.manifest["seed"] == 1  # the first scenario's seed
     charts = study.plot()
-    assert set(charts) == {"retention", "activity", "uplift", "cost"}
+    assert set(charts) == {"retention", "activity", "sales", "uplift", "cost", "frontier"}
 
 
 def test_paired_interval_is_narrower_than_unpaired(compared):
@@ -80,9 +80,9 @@ def test_report_holds_question_settings_tables_charts_and_manifest(compared):
     assert "Settings that differ" in page and "strategies.messaging.per_day" in page
     assert "strategies.messaging.value_share" in page and "recruitment.arrivals_per_day" not in page.split(
         "Settings that differ")[1].split("</table>")[0]  # equal in all three: not listed
-    assert "Ranking on Active members" in page and "Uplift vs baseline" in page and "P(better)" in page
+    assert "Ranking on Profit" in page  # the objective (default: profit) and "Uplift vs baseline" in page and "P(better)" in page
     charts = sorted(p.stem for p in (out / "charts").glob("*.png"))
-    assert charts == ["activity", "cost", "retention", "uplift"]
+    assert charts == ["activity", "cost", "frontier", "retention", "sales", "uplift"]
     assert len(re.findall(r'<img [^>]*src="data:image/png;base64,', page)) == len(charts)
     assert "<script" not in page and "http://" not in page and "https://" not in page  # self-contained
     manifest = json.loads((out / "manifest.json").read_text())
@@ -112,10 +112,11 @@ def test_report_of_a_folder_without_a_study_is_bad_input(tmp_path, capsys):
 def test_sweep_charts_have_parameter_panels_and_a_heatmap(grid2):
     study, out = grid2
     assert sorted(p.stem for p in (out / "charts").glob("*.png")) == \
-        ["activity", "cost", "heatmap", "retention", "sweep_per_day", "sweep_value_share", "uplift"]
+        ["activity", "cost", "frontier", "heatmap", "retention", "sales", "sweep_per_day", "sweep_value_share",
+         "uplift"]
     page = (out / "report.html").read_text()
     assert "grid</b> design of 4 point(s)" in page
-    assert page.count("data:image/png;base64,") == 7
+    assert page.count("data:image/png;base64,") == 9
 
 
 @pytest.mark.parametrize("which", ["compare", "sweep"])

@@ -4,13 +4,18 @@ Every KPI is a column of ``summary.csv``, computed by ``summarize`` from a run's
 rows and cohort table alone (so it serves a user's own data too). Shares are stored as
 fractions and shown as percentages (``percent``); an uplift of a share is shown in
 percentage points. Strategies declare KPIs of their own: a ``Kpi`` with ``total``, the
-daily column summed over the run.
+daily column summed over the run. The money KPIs (margin, profit, ROI on margin, costs per
+member, value per member) and the ledger's per-run totals by category (``spend_<category>``)
+come from ``sim.analysis.ledger``; ``roi`` keeps its first meaning, ROI on GMV, which counts
+the cost of goods as profit: ``roi_margin`` is the one to rank on.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import pandas as pd
+
+from .ledger import money_kpis
 
 SILENT_SHARE = 0.01  # a group is silent when under 1% of its members post (7-day mean)
 RETENTION_AGES = (1, 7, 30, 90)
@@ -24,6 +29,14 @@ class Kpi:
     higher_is_better: bool = True
     percent: bool = False
     total: str | None = None  # a declared KPI: this daily column summed over the run
+    # the values a run can take (None: unbounded), so an interval of the mean stays inside
+    # them (``sim.analysis.stats.kpi_ci``); a share (``percent``) is at most 1 unless told
+    lower: float | None = 0.0
+    upper: float | None = None
+
+    @property
+    def bounds(self) -> tuple[float | None, float | None]:
+        return self.lower, (1.0 if self.percent and self.upper is None else self.upper)
 
     def shown(self, value: float) -> float:
         """The value in the unit it is shown in (percent for shares)."""
@@ -51,7 +64,27 @@ _ALL = [
     Kpi("conversion_rate", "Conversion (buyers / joiners)", "% of joiners", percent=True),
     Kpi("gmv", "GMV", "CNY"),
     Kpi("spend", "Spend", "CNY", higher_is_better=False),
-    Kpi("roi", "ROI ((GMV - spend) / spend)", "x spend"),
+    Kpi("roi", "ROI on GMV ((GMV - spend) / spend)", "x spend", lower=-1.0),  # GMV >= 0
+    # money: orders, margin and the ledger (sim.analysis.ledger; sim.engine.money)
+    Kpi("revenue", "Net revenue (GMV - discounts - refunds)", "CNY", lower=None),
+    Kpi("discounts", "Discounts on orders", "CNY", higher_is_better=False),
+    Kpi("refunds", "Refunds", "CNY", higher_is_better=False),
+    Kpi("cogs", "Cost of goods", "CNY", higher_is_better=False),
+    Kpi("margin", "Gross margin (revenue - cost of goods)", "CNY", lower=None),
+    Kpi("profit", "Profit (margin - spend)", "CNY", lower=None),
+    Kpi("roi_margin", "ROI on margin ((margin - spend) / spend)", "x spend", lower=None),
+    Kpi("acquisition_spend", "Acquisition spend (funnel, welcome coupons, re-invites, referral rewards)", "CNY",
+        higher_is_better=False),
+    Kpi("acquisition_cost", "Acquisition cost (acquisition spend / joiners)", "CNY per joiner",
+        higher_is_better=False),
+    Kpi("cost_per_retained", "Cost per retained member (spend / members at the end)", "CNY per member",
+        higher_is_better=False),
+    Kpi("cost_per_buyer", "Cost per converted member (spend / buyers)", "CNY per buyer", higher_is_better=False),
+    Kpi("value_per_member", "Value per member (margin discounted to day 0 / joiners)", "CNY per joiner",
+        lower=None),
+    Kpi("repeat_buyers", "Repeat buyers (ordered at least twice)", "members"),
+    Kpi("repeat_rate", "Repeat buyers (of buyers)", "% of buyers", percent=True),
+    Kpi("orders_per_buyer", "Orders per buyer", "orders"),
     Kpi("muted_share_end", "Muted members at the end", "% of members", higher_is_better=False, percent=True),
     Kpi("lapsed_share_end", "Silent (lapsed) members at the end", "% of members", higher_is_better=False,
         percent=True),
@@ -61,9 +94,10 @@ CATALOG: dict[str, Kpi] = {k.name: k for k in _ALL}  # the engine's KPIs; strate
 
 # the KPIs printed by ``run`` and the default KPIs of an experiment, in this order
 RUN_KPIS = ("retention_d1", "retention_d7", "retention_d30", "retention_d90", "members_end", "active_end",
-            "post_share_end", "silent_groups_end", "purchases", "conversion_rate", "gmv", "spend", "roi")
+            "post_share_end", "silent_groups_end", "purchases", "conversion_rate", "gmv", "spend", "roi",
+            "margin", "profit", "roi_margin")
 DEFAULT_EXPERIMENT_KPIS = ("active_end", "retention_d7", "retention_d30", "retention_d90", "purchases",
-                           "conversion_rate", "gmv", "spend", "roi")
+                           "conversion_rate", "gmv", "spend", "roi", "margin", "profit", "roi_margin")
 
 
 # every column summarize writes (a strategy's KPI may not take one of these names)
@@ -118,6 +152,7 @@ def summarize(daily: pd.DataFrame, cohorts: pd.DataFrame, days: int, declared=()
         "roi": (gmv - spend) / spend if spend > 0 else float("nan"),
         "operator_msgs": float(per_day["operator_msgs"].sum()),
     })
+    out.update(money_kpis(per_day, joined, members_end, buyers))  # margin, profit, the ledger by category
     for kpi in declared:
         out[kpi.name] = float(per_day[kpi.total].sum())  # a missing column is an error, never 0
     return out

@@ -29,7 +29,8 @@ has them; a table without them is one run. Kinds and segments are shown by name:
   segment, and members_end sums to the group's members_end.
 
 The summarised tables are long: scenario, point, <kind or segment>, measure, mean, low,
-high, reps (``sim.analysis.stats.mean_ci``; NaN bounds with one replication).
+high, reps (every measure is a count, a share or money that cannot be negative, so the CI is
+``sim.analysis.stats.bounded_ci``, within the bounds; NaN bounds with one replication).
 """
 from __future__ import annotations
 
@@ -38,7 +39,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from .stats import mean_ci
+from .stats import bounded_ci
 
 RUN_KEYS = ("scenario", "point", "replication")
 COUNTS = ("joined", "enrolled", "moved_out", "left", "messages", "purchases", "gmv", "spend")
@@ -170,7 +171,7 @@ def summarise(per_run: pd.DataFrame, by: str | Sequence[str], measures: Sequence
     rows = []
     for key, runs in per_run.groupby(keys, sort=False):
         for measure in measures:
-            mean, low, high = mean_ci(runs[measure].to_numpy(float))
+            mean, low, high = bounded_ci(runs[measure].to_numpy(float))
             rows.append({**dict(zip(keys, key)), "measure": measure, "mean": mean, "low": low, "high": high,
                          "reps": int(runs[measure].notna().sum())})
     return pd.DataFrame(rows, columns=[*keys, "measure", "mean", "low", "high", "reps"])

@@ -7,7 +7,7 @@ compose, and the member rules stay the one place where terms turn into choices.
 
 **Messages by channel.** Every message lands in a channel, a generic source the engine
 knows without knowing who writes it: the operator's ``value`` content and ``ad``
-pushes (``OPERATOR``), and any account a strategy declares as a ``Channel`` (a staff
+push messages (``OPERATOR``), and any account a strategy declares as a ``Channel`` (a staff
 alt account, a seeded account). ``send`` adds messages and their reach-weighted count (reach:
 the share of members who read a message at that hour, relative to the evening peak).
 Members read value and ads (``sim.engine.rules``); a channel with ``social_proof``
@@ -35,7 +35,7 @@ from .streams import StreamView
 if TYPE_CHECKING:
     from .model import CommunityModel
 
-OPERATOR = ("value", "ad")  # the operator's channels: useful content, ads and product pushes
+OPERATOR = ("value", "ad")  # the operator's channels: useful content, ads and product push messages
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,9 @@ member_msgs (messages they wrote), spam_msgs (of them, ads of spamming members:
 ``sim.engine.spam.Spam``; spammers count them), active (posted or read), seen (looked at the
 group), lapsed and muted (present members in that state at the end of the day), woke (silent
 members who started reading again), purchases (orders), first_buyers (members ordering for
-the first time), gmv (CNY), operator_msgs (value + ad), <channel>_msgs for every channel
+the first time), repeat_buyers (members ordering for the second time: each repeat buyer
+once), the money of the day's orders in CNY (``sim.engine.money``: gmv, refunds, revenue,
+cogs, margin, margin_pv), operator_msgs (value + ad), <channel>_msgs for every channel
 (value_msgs, ad_msgs, and any account a strategy declares), the count column of every other
 declared choice (``sim.engine.choices``), every output strategies declare, spend (CNY, all
 categories) and spend_<category> for each category in the cost ledger. Members are
@@ -40,6 +42,7 @@ import pandas as pd
 
 from .choices import CHOICES
 from .groups import sized
+from .money import DISCOUNTS, MONEY_COLUMNS, Accounts, Money
 
 FLAGS = ("member_posts", "active", "seen", "lapsed", "muted")
 
@@ -51,7 +54,10 @@ class Recorder:
         self.categories: list[str] = list(model.cost_categories)  # declared; any other as first booked
         self.counted = [c for c in CHOICES.values() if c.count]
         self.expired_seen = 0  # recruits turned away by an expired QR code, counted so far
-        self.money = {"gmv"} | {o.name for o in model.outputs.values() if o.kind == "amount"}
+        self.money = set(MONEY_COLUMNS) | {o.name for o in model.outputs.values() if o.kind == "amount"}
+        spec = model.spec  # orders priced by the scenario's money section (sim.engine.money)
+        self.accounts = Accounts(getattr(spec, "money", None) or Money(), spec.members.segment_names(),
+                                 spec.behavior.purchase.order_value, model.streams)
 
     def record(self, day, joined: np.ndarray, left: np.ndarray, lost: int) -> dict[str, np.ndarray]:
         m, g = self.model.members, self.model.groups
@@ -86,7 +92,9 @@ class Recorder:
         buyers = np.flatnonzero(day.bought)
         row["purchases"] = np.bincount(m.group[buyers], minlength=n_groups)
         row["first_buyers"] = np.bincount(m.group[buyers[m.purchases[buyers] == 1]], minlength=n_groups)
-        row["gmv"] = row["purchases"] * self.model.spec.behavior.purchase.order_value
+        row["repeat_buyers"] = np.bincount(m.group[buyers[m.purchases[buyers] == 2]], minlength=n_groups)
+        row.update(self.accounts.columns(day.t, m.group[buyers], m.person[buyers], m.segment[buyers],
+                                         row["purchases"], day.outputs.get(DISCOUNTS)))
         row["operator_msgs"] = day.operator_msgs
         for channel, sent in day.messages.items():
             row[f"{channel}_msgs"] = sent

@@ -12,8 +12,9 @@ Each day, for the members present, in this order:
    **wake** – a member silent since before today starts reading again: trait ``wake`` +
    terms (an @-mention, a red packet, an event: the levers of ``sim.strategies``).
 4. **mute** – set do-not-disturb: logit(``muting.base``) + fatigue + terms. Absorbing.
-5. **buy** – only members who saw the group on a day with a product push:
-   trait ``purchase`` + trust + push response + terms; a person orders at most once a day.
+5. **buy** – only members who saw the group, on a day it had exposure (a product push; content
+   and peers' talk when ``purchase`` weighs them): trait ``purchase`` + trust + push response
+   + conformity + terms; a person orders at most once a day (``sim.engine.purchase``).
 6. **leave** – quit the group: trait ``leave`` + fatigue − trust + spam + conflict (sim.engine.conflict) + terms.
 7. **update** fatigue and trust from what each member saw (summed over a person's groups).
 
@@ -34,6 +35,7 @@ from .day import Day
 from .draws import Drawer, bounds, gate
 from .mechanism import LOGIT_MAX, MONEY_MAX, Mechanism  # noqa: F401  (the limits are imported from here too)
 from .members import ABSENT
+from .purchase import Conformity, Purchase, PurchaseRule, without_new_defaults
 from .spam import Spam, SpamRule
 from .streams import hash_uniform
 from .talk import Talk
@@ -129,14 +131,6 @@ class Trust(Mechanism):
     buy: float = Field(2.0, ge=0, le=LOGIT_MAX, description="log-odds of buying at full trust")
 
 
-class Purchase(Mechanism):
-    """Buying from product pushes (推品, seeds 001, 004): a member who saw the group on a
-    day with pushes buys with log-odds trait purchase + ``push_response``·ln(A_g) + trust,
-    A_g the reach-weighted pushes (1 push at the peak hour: A = 1)."""
-    push_response: float = Field(0.5, ge=0, le=LOGIT_MAX, description="log-odds per ln(reach-weighted pushes)")
-    order_value: float = Field(99.0, ge=0, le=MONEY_MAX, description="CNY per order")
-
-
 class Behavior(BaseModel):
     """All member rules of a scenario (``behavior:`` in the file)."""
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
@@ -146,12 +140,17 @@ class Behavior(BaseModel):
     muting: Muting = Muting()
     trust: Trust = Trust()
     purchase: Purchase = Purchase()
+    conformity: Conformity = Conformity()
     dormancy: Dormancy = Dormancy()
     spam: Spam = Spam()
     conflict: Conflict = Conflict()
-    _conflict_off = model_serializer(mode="wrap")(without_conflict_off)  # at its defaults: left out
     lapse: Mechanism = Field(Mechanism(), description="members can lapse (go silent for good)")
     leaving: Mechanism = Field(Mechanism(), description="members can quit the group")
+
+    @model_serializer(mode="wrap")
+    def _defaults_out(self, handler):
+        """Blocks and fields added later are left out at their defaults: scenarios keep their digest."""
+        return without_new_defaults(without_conflict_off(self, handler), self.purchase, self.conformity)
 
     def traits_in_use(self) -> set[str]:
         """Member traits that some switched-on rule reads (a trait's ``used_by``)."""
@@ -187,6 +186,7 @@ class Rules:
         self.generic = [c for c in CHOICES.values() if c.name not in BUILT_IN]
         self.spam = SpamRule(behavior.spam, self.draws)
         self.talk = Talk(streams, behavior.contagion, uniform_social)
+        self.purchase = PurchaseRule(behavior.purchase, behavior.conformity, behavior.contagion.reference, self._rare)
         base = behavior.muting.base
         self.mute_odds = base / (1 - base) if base < 1 else np.inf
         self.mute_gate = int(self.gate("mute", self.mute_odds))
@@ -292,20 +292,8 @@ class Rules:
         if b.muting.enabled:
             m.muted[self._rare("mute", day, self.mute_gate, self.mute_odds, zeros, present)] = True
 
-        # 5. buy
-        day.bought = np.zeros(n, bool)
-        pushed = day.reach["ad"] > 0
-        if b.purchase.enabled and pushed.any():
-            with np.errstate(divide="ignore"):  # no push: ln 0 = -inf, no purchase
-                group = np.log(day.reach["ad"]) * b.purchase.push_response
-            rows = self._rare("buy", day, m.buy_gate, m.buy_odds, group, seen)
-            if m.several:  # one order a day per person, in the first group that sold her
-                _, first = np.unique(m.person[rows], return_index=True)
-                rows = rows[np.sort(first)]
-                m.purchases[np.isin(m.person, m.person[rows])] += 1
-            else:
-                m.purchases[rows] += 1
-            day.bought[rows] = True
+        # 5. buy (sim.engine.purchase)
+        self.purchase.apply(day, seen)
 
         # 6. leave
         day.leaving = np.zeros(n, bool)

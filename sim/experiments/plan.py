@@ -14,7 +14,8 @@ the scenario as written (after ``set``); points 1..n come from the design:
 Replication r of every scenario and point uses the streams keyed by (seed, r): the runs
 are paired (common random numbers), so differences between points are the parameters'
 effect, not luck. ``baseline`` names the scenario whose point 0 every other arm is
-compared with (default: the first).
+compared with (default: the first). ``objective``, ``guardrails`` and ``min_p_better`` say
+what the review decides on (``sim.experiments.objective``; the rule: ``sim.analysis.decision``).
 """
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ from ..engine.streams import Streams
 from ..strategies import kpi_catalog
 from .errors import InputError
 from .limits import check_runs, check_scenario
+from .objective import Guardrail, Objective, default_objective
 from .scenario import NAME_MAX, TEXT_MAX, Scenario, Strict, input_error, load_scenario, parse_scenario
 from .yamlfile import get_value, line_of, read_yaml, set_value
 
@@ -136,6 +138,39 @@ class ExperimentSpec(Strict):
     replications: int = Field(10, ge=1, le=100_000)
     seed: int = Field(1, ge=0, le=2**63 - 1)
     kpis: list[str] = Field(default_factory=lambda: list(DEFAULT_EXPERIMENT_KPIS), min_length=1)
+    # the decision (sim.analysis.decision): objective, guard-rails, and the confidence asked for
+    objective: Objective = Field(None, description="KPI (and direction) the recommendation is made on; "
+                                                   "default: profit, or the first of kpis without profit")
+    guardrails: list[Guardrail] = Field(default_factory=list, max_length=50,
+                                        description="KPIs the recommended option may not lose by more than "
+                                                    "max_loss against the baseline")
+    min_p_better: float = Field(0.9, ge=0.5, lt=1, description="P(better) on the objective the recommended "
+                                                                "option needs against the baseline")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_objective(cls, data):
+        if isinstance(data, dict) and data.get("objective") is None:
+            kpis = data.get("kpis") or DEFAULT_EXPERIMENT_KPIS
+            if isinstance(kpis, list | tuple) and kpis and all(isinstance(k, str) for k in kpis):
+                data = {**data, "objective": default_objective(kpis)}
+        return data
+
+    @model_validator(mode="after")
+    def _one_guardrail_a_kpi(self):
+        seen = set()
+        for i, rail in enumerate(self.guardrails):
+            if rail.kpi in seen:
+                raise ValueError(f"guardrails.{i}.kpi: '{rail.kpi}' has a guard-rail already; give each KPI one")
+            seen.add(rail.kpi)
+        return self
+
+    @property
+    def decision_kpis(self) -> list[str]:
+        """The KPIs the decision reads (the objective, the guard-rails, spend: the frontier's
+        cost axis) that the tables do not show already; the manifest records them too."""
+        extra = [self.objective.kpi, *(g.kpi for g in self.guardrails), "spend"]
+        return [k for k in dict.fromkeys(extra) if k not in self.kpis]
 
     @field_validator("kpis")
     @classmethod
@@ -244,7 +279,7 @@ class Plan:
             "arms": [{"scenario": a.scenario, "point": a.point, "hash": a.spec.digest} for a in self.arms],
             "scenarios": {n: {"hash": s.digest, "scenario": json.loads(s.canonical()), **structure_names(s)}
                           for n, s in self.scenarios.items()},
-            "kpis": {k: kpi_record(k) for k in self.spec.kpis},
+            "kpis": {k: kpi_record(k) for k in [*self.spec.kpis, *self.spec.decision_kpis]},
         }
 
     @property
@@ -389,7 +424,8 @@ def plan_of(scenarios: list[Scenario], **fields) -> Plan:
 def kpi_record(name: str) -> dict:
     """A KPI's label, unit and direction, as the results folder keeps them."""
     k = kpi_catalog()[name]
-    return {"label": k.label, "unit": k.unit, "higher_is_better": k.higher_is_better, "percent": k.percent}
+    return {"label": k.label, "unit": k.unit, "higher_is_better": k.higher_is_better, "percent": k.percent,
+            "lower": k.lower, "upper": k.upper}
 
 
 def default_folder(name: str) -> Path:

@@ -25,12 +25,14 @@ from pydantic import (BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
                       model_serializer, model_validator)
 
 from ..engine.kinds import DEFAULT_KIND, GroupKind
+from ..engine.money import Money
 from ..engine.rules import Behavior
 from ..engine.traits import TRAITS, Dist, check_range
 from ..strategies import REGISTRY
 from ..strategies.schedule import DAY_MAX, STAGES
 from .errors import InputError
 from .limits import check_members, check_scenario, no_members
+from .presets import PRESETS, with_preset
 from .yamlfile import line_of, read_yaml, set_dotted
 
 
@@ -171,6 +173,23 @@ class Scenario(Strict):
     members: typing.Any = None
     behavior: Behavior = Behavior()
     strategies: typing.Any = None
+    # orders and money (sim.engine.money), and a vertical preset to start from (sim.experiments.presets)
+    money: Money = Money()
+    preset: typing.Literal[tuple(PRESETS)] | None = Field(
+        None, description=f"start from a vertical's traits and money: {', '.join(PRESETS)} (sim.experiments.presets)")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _preset_under_the_file(cls, data):
+        return with_preset(data)
+
+    @model_serializer(mode="wrap")
+    def _money_at_defaults_left_out(self, handler):
+        """Leave out ``money`` at its defaults, so scenarios without it keep their digest."""
+        data = handler(self)
+        if data.get("money") == {}:
+            data.pop("money")
+        return data
     stages: dict[str, tuple[int, int]] | None = Field(
         None, description="lifecycle stages: name -> [from, to] days since a group opened (ordered, not "
                           "overlapping); strategies schedule by them with when.stage. Default: launch [0, 29], "
@@ -218,6 +237,10 @@ class Scenario(Strict):
         for segment in (self.groups.routing or {}):
             if segment not in names:
                 raise ValueError(f"groups.routing.{segment}: no segment '{segment}'; "
+                                 f"the segments are {', '.join(names)}")
+        for segment in self.money.segments:  # orders priced per segment (sim.engine.money)
+            if segment not in names:
+                raise ValueError(f"money.segments.{segment}: no segment '{segment}'; "
                                  f"the segments are {', '.join(names)}")
         spam = self.behavior.spam.segment  # the members who post ads (sim.engine.spam.Spam)
         if spam is not None and spam not in names:

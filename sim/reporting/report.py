@@ -1,7 +1,9 @@
 """``report.html``: the strategy-review page of a study, one self-contained file.
 
-It holds the question, the scenarios' differing settings side by side (and the varied
-parameters), the ranking on the first KPI, the KPI table with 95% CIs, the paired uplift
+It opens with the decision when there are several arms (``sim.reporting.decision``: the
+recommended option, its uplift on the objective, the guard-rails, the trade-offs), then holds
+the question, the scenarios' differing settings side by side (and the varied
+parameters), the ranking on the objective, the KPI table with 95% CIs, the paired uplift
 vs the baseline with P(better) and a verdict, the results by structure when they say
 something (per group kind, tiers marked, when a scenario has several kinds; per member
 segment when it has several segments; per group, with members at the end by segment, when
@@ -21,17 +23,23 @@ import pandas as pd
 from ..analysis.lifetimes import lifetime_summary
 from ..experiments.folder import atomic_write
 from ..experiments.plan import value_text
+from .decision import decision_html
 from .markup import escape as _e, table as _table
 from .structure_html import structure_sections
-from .text import number, signed
+from .text import kpi_change, kpi_value
 
 CAPTIONS = {
     "ranking": "Arms from best to worst on {kpi}; each is compared with the next on the same replications.",
     "retention": "Share of each weekly join cohort still in the group, by days since joining "
                  "(line: mean of replications; band: middle 95%).",
-    "activity": "Active members and messages a day by source, all groups together (line: mean; band: middle 95%).",
+    "activity": "Active members, messages a day by source and purchases a day (7-day mean), all groups together "
+                "(line: mean; band: middle 95%).",
     "uplift": "Paired uplift vs the baseline on the same replication seeds, with 95% confidence intervals.",
     "cost": "Spend against outcome per arm (error bars: 95% CI); the line joins the arms nothing cheaper beats.",
+    "frontier": "The objective against spend per option (error bars: 95% CI); the line is the efficient frontier "
+                "(options nothing cheaper beats); the recommended option is starred, dominated ones hollow.",
+    "sales": "Purchases and GMV a day (trailing 7-day mean: pushes follow a weekly calendar), all groups together "
+             "(line: mean of replications; band: middle 95%).",
     "heatmap": "Mean of replications over both varied parameters (baseline scenario).",
     "lifetimes": "Left: groups by the week they went silent (under 1% of members posting, 7-day mean; shaded: the "
                  "first four weeks) and, apart, the groups still talking at the end. Right: each group's first-week "
@@ -46,12 +54,15 @@ table{border-collapse:collapse;font-size:.85rem;margin:.5rem 0}td,th{border:1px 
 text-align:right;vertical-align:top}th:first-child,td:first-child{text-align:left}th{background:#f4f4f4}
 .better{background:#e3f4e1}.worse{background:#fbe3e1}.close{background:#f3f3f3;color:#555}
 figure{margin:1rem 0}figure img{max-width:100%;border:1px solid #eee}figcaption{font-size:.85rem;color:#555}
-.question{font-size:1.1rem;color:#333}.muted{color:#666;font-size:.85rem}code{font-size:.85rem}
+.question{font-size:1.1rem;color:#333}.decision{font-size:1.1rem}
+#decision{border:1px solid #cfe3cf;background:#f8fcf8;padding:.2rem 1rem;margin:1rem 0}
+.muted{color:#666;font-size:.85rem}code{font-size:.85rem}
 """
 
 
 def write_report(study, out: Path, charts: dict[str, Path]) -> Path:
-    parts = [_header(study), _settings(study), _ranking(study), _kpis(study), _uplift(study),
+    decision = decision_html(study, study.decision()) if len(study.arms) > 1 and len(study.summary) else ""
+    parts = [_header(study), decision, _settings(study), _ranking(study), _kpis(study), _uplift(study),
              _lifetimes(study, charts), *structure_sections(study, _ordered_arms(study)), _charts(charts),
              _failures(study), _manifest(study)]
     page = (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -118,7 +129,8 @@ def _show(v) -> str:
 
 
 def _ranking(study) -> str:
-    kpi = study.kpis[0]
+    kpi, higher = study.objective  # the KPI the decision is made on, when it is ranked its own way
+    kpi = kpi if study.catalog[kpi].higher_is_better == higher else study.kpis[0]
     spec = study.catalog[kpi]
     ranked = study.ranking(kpi)
     rows = []
@@ -126,13 +138,13 @@ def _ranking(study) -> str:
         note = ""
         if hasattr(r, "separated") and not pd.isna(r.separated):
             if r.separated:
-                note = f"ahead of the next by {number(spec.shown(r.ahead_by))} [{number(spec.shown(r.ahead_low))}, " \
-                       f"{number(spec.shown(r.ahead_high))}]"
+                note = f"ahead of the next by {kpi_change(spec, r.ahead_by)} [{kpi_change(spec, r.ahead_low)}, " \
+                       f"{kpi_change(spec, r.ahead_high)}] {spec.uplift_unit}"
             else:
                 need = "more replications than is sensible" if math.isinf(r.reps_needed) else \
                     f"~{r.reps_needed:,.0f} replications"
                 note = f"cannot be told apart from the next: the 95% CI includes 0 ({need} needed)"
-        rows.append([str(r.rank), _e(study.label((r.scenario, r.point))), number(spec.shown(r.mean)), _e(note)])
+        rows.append([str(r.rank), _e(study.label((r.scenario, r.point))), kpi_value(spec, r.mean), _e(note)])
     return (f"<h2>Ranking on {_e(spec.label)}</h2><p>{_e(CAPTIONS['ranking'].format(kpi=spec.label))}</p>" +
             _table(["#", "arm", f"{spec.label} ({spec.unit})", "vs the next"], rows[:30]))
 
@@ -156,14 +168,17 @@ def _kpis(study) -> str:
                 row.append("n/a")
                 continue
             r = r.iloc[0]
-            ci = "" if pd.isna(r["low"]) else f"<br><span class=\"muted\">[{number(spec.shown(r['low']))}, " \
-                                              f"{number(spec.shown(r['high']))}]</span>"
-            row.append(number(spec.shown(r["mean"])) + ci)
+            ci = "" if pd.isna(r["low"]) else f"<br><span class=\"muted\">[{kpi_value(spec, r['low'])}, " \
+                                              f"{kpi_value(spec, r['high'])}]</span>"
+            row.append(kpi_value(spec, r["mean"]) + ci)
         rows.append(row)
     head = ["arm"] + [f"{study.catalog[k].label} ({study.catalog[k].unit})" for k in study.kpis]
     more = f"<p class=\"muted\">Showing {len(arms)} of {len(study.arms)} arms; all are in summary.csv.</p>" \
         if len(arms) < len(study.arms) else ""
-    return "<h2>KPIs (mean [95% CI] over replications)</h2>" + _table(head, rows) + more
+    note = ("<p class=\"muted\">Intervals of KPIs with bounds (counts, shares, money that cannot be negative) are "
+            "expanded percentile bootstrap intervals over the replications, so they stay within the bounds; the "
+            "others are Student-t intervals.</p>")
+    return "<h2>KPIs (mean [95% CI] over replications)</h2>" + note + _table(head, rows) + more
 
 
 def _uplift(study) -> str:
@@ -182,8 +197,8 @@ def _uplift(study) -> str:
                 cls.append("close")
                 continue
             r = r.iloc[0]
-            row.append(f"{signed(spec.shown(r['uplift']))}<br><span class=\"muted\">[{signed(spec.shown(r['low']))}, "
-                       f"{signed(spec.shown(r['high']))}] P(better) {r['p_better']:.2f}</span><br>{_e(r['verdict'])}")
+            row.append(f"{kpi_change(spec, r['uplift'])}<br><span class=\"muted\">[{kpi_change(spec, r['low'])}, "
+                       f"{kpi_change(spec, r['high'])}] P(better) {r['p_better']:.2f}</span><br>{_e(r['verdict'])}")
             cls.append("better" if r["verdict"] == "better" else "worse" if r["verdict"] == "worse" else "close")
         rows.append(row)
         classes.append(cls)

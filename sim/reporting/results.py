@@ -21,14 +21,16 @@ from pathlib import Path
 import pandas as pd
 
 from ..analysis import structure
+from ..analysis.decision import MIN_P_BETTER, Decision, Guardrail, decide
 from ..analysis.kpis import Kpi
 from ..analysis.lifetimes import group_lifetimes
 from ..analysis.paired import ranking, uplift_table
-from ..analysis.stats import mean_ci
+from ..analysis.stats import kpi_ci
 from ..experiments.errors import InputError
 from ..experiments.execute import verify
 from ..experiments.plan import value_text
 from .charts import all_charts, save_charts
+from .decision import summary_lines
 from .report import write_report
 
 TABLES = ("daily.parquet", "cohorts.parquet", "summary.csv", "manifest.json")  # members.parquet: on first use
@@ -93,7 +95,7 @@ class Results:
         rows = []
         for (scenario, point), runs in self.summary.groupby(["scenario", "point"], sort=False):
             for kpi in self.kpis:
-                mean, low, high = mean_ci(runs[kpi])
+                mean, low, high = kpi_ci(runs[kpi], self.catalog[kpi])  # within the KPI's bounds
                 rows.append({"scenario": scenario, "point": point, "kpi": kpi, "mean": mean, "low": low,
                              "high": high, "reps": len(runs)})
         return pd.DataFrame(rows)
@@ -110,6 +112,33 @@ class Results:
         if ("ranking", kpi) not in self._cache:
             self._cache["ranking", kpi] = ranking(self.summary, self.arms, kpi, self.catalog)
         return self._cache["ranking", kpi]
+
+    # -- the decision (sim.analysis.decision) -------------------------------------------
+    @property
+    def objective(self) -> tuple[str, bool]:
+        """(KPI, higher is better) the recommendation is made on; a folder written before
+        experiments named one: the first KPI, its own direction."""
+        obj = self.experiment.get("objective")
+        if obj:
+            return obj["kpi"], obj["direction"] == "maximize"
+        return self.kpis[0], self.catalog[self.kpis[0]].higher_is_better
+
+    @property
+    def guardrails(self) -> list[Guardrail]:
+        return [Guardrail(g["kpi"], g["max_loss"]) for g in self.experiment.get("guardrails", [])]
+
+    def decision(self) -> Decision:
+        """Which arm to run, by the rule of ``sim.analysis.decision``."""
+        if "decision" not in self._cache:
+            kpi, higher = self.objective
+            self._cache["decision"] = decide(self.summary, self.arms, self.baseline, kpi, higher, self.guardrails,
+                                             self.kpis, self.catalog,
+                                             self.experiment.get("min_p_better", MIN_P_BETTER))
+        return self._cache["decision"]
+
+    def decision_lines(self) -> list[str]:
+        """The decision in plain sentences (``sim.reporting.decision``); none for one arm."""
+        return summary_lines(self, self.decision()) if len(self.arms) > 1 and len(self.summary) else []
 
     @property
     def days(self) -> int:

@@ -24,6 +24,43 @@ def signed(x: float) -> str:
     return "n/a" if pd.isna(x) else ("+" if x >= 0 else "") + number(x)
 
 
+# KPIs are shown alike by `run`, `compare`, `sweep` and the report: the same (short) label,
+# the value in its shown unit (shares in percent) with ``figure``'s digits, the same unit words
+LABEL_WIDTH = 40
+
+
+def figure(x: float | None) -> str:
+    """A KPI's number: no decimals from 100 (with thousands separators), one from 10, two below."""
+    if x is None or pd.isna(x):
+        return "n/a"
+    a = abs(x)
+    return f"{x:,.0f}" if a >= 99.95 else f"{x:.1f}" if a >= 9.995 else f"{x:.2f}"
+
+
+def short_label(spec) -> str:
+    return spec.label if len(spec.label) <= LABEL_WIDTH else spec.label[:LABEL_WIDTH - 1] + "…"
+
+
+def kpi_value(spec, x: float) -> str:
+    """A KPI's value (or interval end) in the unit it is shown in, without the unit."""
+    return figure(spec.shown(x))
+
+
+def kpi_change(spec, x: float) -> str:
+    """A difference of a KPI, signed, in its uplift unit (percentage points for shares)."""
+    return "n/a" if pd.isna(x) else ("+" if x >= 0 else "") + figure(spec.shown(x))
+
+
+def in_words(spec, x: float, change: bool = False) -> str:
+    """A value or a change with its unit, for sentences: '78.0%', '+1.58 percentage points', '1,234 CNY'."""
+    if pd.isna(x):
+        return "n/a"
+    text = kpi_change(spec, x) if change else kpi_value(spec, x)
+    if spec.percent:
+        return f"{text} percentage points" if change else f"{text}%"
+    return f"{text} {spec.unit}"
+
+
 def format_kpis(results) -> str:
     """Each arm's KPIs: mean and 95% CI across replications, in the units they are shown in."""
     table, catalog = results.kpi_table(), results.catalog
@@ -34,8 +71,8 @@ def format_kpis(results) -> str:
                      f"mean [95% CI])")
         for r in rows.itertuples():
             spec = catalog[r.kpi]
-            ci = "" if np.isnan(r.low) else f"  [{number(spec.shown(r.low))}, {number(spec.shown(r.high))}]"
-            lines.append(f"  {spec.label[:34]:<34} {number(spec.shown(r.mean)):>12}{ci}  {spec.unit}")
+            ci = "" if np.isnan(r.low) else f"  [{kpi_value(spec, r.low)}, {kpi_value(spec, r.high)}]"
+            lines.append(f"  {short_label(spec):<{LABEL_WIDTH}} {kpi_value(spec, r.mean):>10}{ci}  {spec.unit}")
     lines += format_structure(results)
     return "\n".join(lines)
 
@@ -101,23 +138,25 @@ def describe(results, limit: int = 12) -> str:
     if up.empty:
         return "no finished runs"
     reps = int(results.summary.groupby(["scenario", "point"]).size().min())
-    lines = [f"{results.experiment['name']}: {len(results.arms)} arm(s), {reps} paired replication(s) each; "
-             f"uplift vs {results.label(results.baseline)}, mean [95% CI], P(better)"]
+    decision = results.decision_lines()
+    lines = [*decision, ""] if decision else []
+    lines.append(f"{results.experiment['name']}: {len(results.arms)} arm(s), {reps} paired replication(s) each; "
+                 f"uplift vs {results.label(results.baseline)}, mean [95% CI], P(better)")
     ranked = results.ranking()
     shown = [(r.scenario, r.point) for r in ranked.itertuples()][:limit]
     catalog = results.catalog
     for kpi in results.kpis:
         spec = catalog[kpi]
-        lines.append(f"  {spec.label} ({spec.unit})")
+        lines.append(f"  {short_label(spec)}  ({spec.unit}; uplift in {spec.uplift_unit})")
         for arm in shown:
             row = up[(up["scenario"] == arm[0]) & (up["point"] == arm[1]) & (up["kpi"] == kpi)]
             if row.empty:
                 continue
             r = row.iloc[0]
-            text = f"    {results.label(arm)[:44]:<44} {number(spec.shown(r['mean'])):>11}"
+            text = f"    {results.label(arm)[:44]:<44} {kpi_value(spec, r['mean']):>10}"
             if r["verdict"] != "baseline" and r["pairs"] >= 2:
-                text += (f"  {signed(spec.shown(r['uplift']))} [{signed(spec.shown(r['low']))}, "
-                         f"{signed(spec.shown(r['high']))}]  P={r['p_better']:.2f}  {r['verdict']}")
+                text += (f"  {kpi_change(spec, r['uplift'])} [{kpi_change(spec, r['low'])}, "
+                         f"{kpi_change(spec, r['high'])}]  P(better) {r['p_better']:.2f}  {r['verdict']}")
             elif r["verdict"] == "baseline":
                 text += "  (baseline)"
             lines.append(text)

@@ -14,7 +14,10 @@ pushes do for members (see ``sim.engine.rules``); notifications annoy at any hou
 Parameters: ``per_day`` (messages/day/group, default 3, 0-50), ``slots`` (hours 0-23,
 distinct, default [9, 12, 20]), ``value_share`` (0-1, default 0.6), ``cost_per_message``
 (CNY of staff time to write and send one message to one group, default 2: about
-2-3 minutes at 50 CNY an hour), booked in the cost ledger as ``staff``; and the shared
+2-3 minutes at 50 CNY an hour), booked in the cost ledger as ``staff``; ``content_cost`` (CNY
+to produce one piece of useful content: copywriting, design, a guest's fee; default 0, a
+stylized fact: the operator writes her own within the staff minutes), booked as ``content``
+once per piece, shared among the groups it goes to that day; and the shared
 ``when`` / ``where`` (``sim.strategies.schedule``). Messages go to the operator's
 channels ``value`` and ``ad``. KPI: ``staff_spend`` (CNY over the run).
 """
@@ -22,11 +25,12 @@ from __future__ import annotations
 
 import math
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from ..analysis.kpis import Kpi
 from ..engine.rules import MONEY_MAX
 from .base import Strategy, StrategyParams, register
+from .schedule import Hours
 
 REACH = (0.35, 0.2, 0.12, 0.08, 0.08, 0.12, 0.3, 0.6, 0.8, 0.85, 0.8, 0.85,
          0.95, 0.85, 0.7, 0.7, 0.7, 0.75, 0.8, 0.9, 1.0, 1.0, 0.85, 0.6)
@@ -34,23 +38,18 @@ REACH = (0.35, 0.2, 0.12, 0.08, 0.08, 0.12, 0.3, 0.6, 0.8, 0.85, 0.8, 0.85,
 
 class MessagingParams(StrategyParams):
     per_day: float = Field(3.0, ge=0, le=50, description="operator messages a day per group (0.5: every other day)")
-    slots: tuple[int, ...] = Field((9, 12, 20), min_length=1, max_length=24, description="hours they go out (0-23)")
+    slots: Hours = Field((9, 12, 20), min_length=1, max_length=24, description="hours they go out (0-23)")
     value_share: float = Field(0.6, ge=0, le=1, description="share of useful content; the rest are ads / pushes")
     cost_per_message: float = Field(2.0, ge=0, le=MONEY_MAX, description="CNY of staff time per message and group")
-
-    @field_validator("slots")
-    @classmethod
-    def _hours(cls, v):
-        if any(not 0 <= h <= 23 for h in v) or len(set(v)) != len(v):
-            raise ValueError("slots are distinct hours from 0 to 23")
-        return tuple(sorted(v))
+    content_cost: float = Field(0.0, ge=0, le=MONEY_MAX, description="CNY to produce one piece of useful content, "
+                                "shared among the groups it goes to (0: written within the staff time)")
 
 
 @register
 class Messaging(Strategy):
     name = "messaging"
     Params = MessagingParams
-    costs = ("staff",)
+    costs = ("staff", "content")
     kpis = (Kpi("staff_spend", "Staff spend on operator messages", "CNY", higher_is_better=False,
                 total="spend_staff"),)
 
@@ -73,3 +72,6 @@ class Messaging(Strategy):
             day.send("value", value, value_reach)
             day.send("ad", ads, ad_reach)
             day.cost("staff", (value + ads) * self.params.cost_per_message)
+            if value and self.params.content_cost:  # one piece of content, posted to every group in scope
+                groups = day.groups.count if day.scope is None else int(day.scope.sum())
+                day.cost("content", value * self.params.content_cost / max(groups, 1))

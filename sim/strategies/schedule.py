@@ -31,12 +31,23 @@ year: the seed gives no end, so this is a stylized fact), ``light`` [180, 3650].
 """
 from __future__ import annotations
 
+from typing import Annotated
+
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 DAY_MAX = 3650
 # lifecycle stages by group age, [from, to] days (seed 004; see the module docstring)
 STAGES: dict[str, tuple[int, int]] = {"launch": (0, 29), "daily": (30, 179), "light": (180, DAY_MAX)}
+
+
+def _distinct_hours(v: tuple[int, ...]) -> tuple[int, ...]:
+    if any(not 0 <= h <= 23 for h in v) or len(set(v)) != len(v):
+        raise ValueError("slots are distinct hours from 0 to 23")
+    return tuple(sorted(v))
+
+
+Hours = Annotated[tuple[int, ...], AfterValidator(_distinct_hours)]  # hours of a day messages go out, sorted
 
 
 class _Strict(BaseModel):

@@ -38,6 +38,14 @@ replies at about two minutes each, as ``messaging`` assumes for an operator mess
 ``hourly_rate`` (default 50 CNY, as ``messaging``'s 2 CNY a message), booked as
 ``shills``. Outputs: ``shill_replies`` (replies per group and day), ``shills_noticed``
 (members who noticed that day). KPI: ``shill_spend``.
+
+**Purchase screenshots** (seed 000: screenshots are the accelerator of conformity): each account
+posts ``screenshots_per_day`` of them (default 0: none), messages of the channel ``shill`` like
+its other posts (so they add to the shills' share of the talk, and to the risk of being
+found out, above), each shown to members as one more buyer in the group's conformity term
+(``behavior.conformity``, ``sim.engine.purchase``: today's term counts yesterday's buyers plus
+today's screenshots, the cap included). With conformity off they persuade nobody.
+Staff time is in ``hours_per_account``.
 """
 from __future__ import annotations
 
@@ -63,6 +71,8 @@ class ShillParams(StrategyParams):
     leave_boost: float = Field(1.1, ge=0, le=LOGIT_MAX, description="log-odds of leaving once noticed")
     hours_per_account: float = Field(0.3, ge=0, le=24, description="staff hours per account and day")
     hourly_rate: float = Field(50.0, ge=0, le=MONEY_MAX, description="CNY per staff hour")
+    screenshots_per_day: float = Field(0.0, ge=0, le=100, description="purchase screenshots per account and "
+                                       "day, shown as buyers to behavior.conformity")
 
 
 @register
@@ -94,6 +104,10 @@ class Shills(Strategy):
                 day.add_member_term("leave", p.leave_boost, rows=noticed)
         posts = p.accounts * p.posts_per_day
         day.send("shill", posts, proof=posts * self._youth(day))
+        if p.screenshots_per_day:  # fake buyers for conformity, messages for being found out
+            shots = p.accounts * p.screenshots_per_day
+            day.send("shill", shots, proof=shots * self._youth(day))
+            day.add_group_term("buy", day.model.rules.purchase.extra_lift(day, np.where(day.scope, shots, 0.0)))
         day.cost("shills", p.accounts * p.hours_per_account * p.hourly_rate)
 
     def after(self, day) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ...analysis.stats import mean_ci
+from ...analysis.stats import bounded_ci
 from .arms import arm_colors, runs_of
 from .style import figure, finish
 
@@ -35,7 +35,7 @@ def funnel_table(study) -> pd.DataFrame | None:
         totals["funnel_rejoined"] += totals["funnel_joined"]  # joined, fresh and re-invited: each once
         previous = None
         for column, label in STAGES:
-            mean, low, high = mean_ci(totals[column])
+            mean, low, high = bounded_ci(totals[column])  # counts: never below 0
             share = np.nan if previous is None else float((totals[column] / totals[previous]).mean())
             per_joiner = float((totals["funnel_spend"] / totals[column]).mean()) \
                 if column in ("funnel_joined", "funnel_rejoined") else np.nan

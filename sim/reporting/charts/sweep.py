@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ...analysis.stats import mean_ci
+from ...analysis.stats import kpi_ci
 from .style import PALETTE, colormap, figure
 
 PANELS = 4
@@ -25,7 +25,7 @@ def _numeric(values: pd.Series) -> bool:
 def _point_means(summary: pd.DataFrame, kpi: str, spec) -> pd.DataFrame:
     rows = []
     for (scenario, point), runs in summary.groupby(["scenario", "point"], sort=False):
-        mean, low, high = mean_ci(spec.shown(runs[kpi]))
+        mean, low, high = (spec.shown(v) for v in kpi_ci(runs[kpi], spec))  # within the KPI's bounds
         rows.append({"scenario": scenario, "point": point, "mean": mean, "low": low, "high": high})
     return pd.DataFrame(rows)
 
