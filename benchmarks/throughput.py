@@ -174,7 +174,9 @@ def main(argv=None) -> None:
           "the reference creates its agents at construction)")
     ratios = {}
     for r in ref:
-        vec = next(v for v in results if v["scenario"] == "minimal" and v["n"] == r["n"])
+        vec = next((v for v in results if v["scenario"] == "minimal" and v["n"] == r["n"]), None)
+        if vec is None:  # that size not run (--sizes)
+            continue
         ratios[r["n"]] = vec["rate_median"] / r["rate_median"]
         total = (r["run_median_s"] + r["build_median_s"]) / (vec["run_median_s"] + vec["build_median_s"])
         print(f"speed ratio vectorised / per-agent, minimal scenario, {r['n']:,} members: {ratios[r['n']]:.0f}x "

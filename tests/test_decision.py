@@ -174,3 +174,17 @@ def test_compare_prints_and_the_report_opens_with_the_decision(tmp_path):
     assert "expanded percentile bootstrap" in page
     assert {"frontier.png", "sales.png"} <= {p.name for p in (out / "charts").iterdir()}
     assert Results.load(out).guardrails == [Guardrail("retention_d7", 0.02)]
+
+
+@pytest.mark.parametrize("field, text", [("objective", "objective: promoted"), ("kpis", "kpis: [profit, promoted]"),
+                                         ("guardrails", "guardrails: [{kpi: promoted, max_loss: 1}]")])
+def test_a_kpi_no_scenario_measures_is_refused_before_any_run(tmp_path, field, text):
+    """``promoted`` is the promotion strategy's KPI: a review of scenarios without it cannot show it."""
+    from sim.experiments.errors import InputError
+    from sim.experiments.plan import load_experiment
+    root = Path(__file__).resolve().parents[1] / "scenarios"
+    exp = tmp_path / "exp.yaml"
+    exp.write_text(f"name: x\nscenarios: [{root / 'baseline.yaml'}, {root / 'light_touch.yaml'}]\n{text}\n")
+    with pytest.raises(InputError, match="declared by a strategy none of the scenarios runs") as err:
+        load_experiment(exp)
+    assert err.value.field == field

@@ -224,3 +224,8 @@ def test_reinvites_add_10_points_of_the_verifieds_join_rate(seed):
     assert sent["funnel_reinvited"].sum() > 0 and sent["spend_funnel_reinvite"].sum() > 0
     assert not (0.08 < lower_bound(ignored) and upper_bound(ignored) < 0.12)
     assert upper_bound(np.abs(ignored)) < 0.005
+
+
+def test_two_staged_funnels_are_refused_as_the_file_is_read():
+    with pytest.raises(InputError, match="one instance sets the stages"):
+        sim.load_scenario(BASE, [f"{KEY}=[{{add_rate: 0.5}}, {{add_rate: 0.6, when: {{start: 3}}}}]"])

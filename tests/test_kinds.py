@@ -104,3 +104,11 @@ def test_vip_groups_keep_and_convert_their_members_better(seed):
     assert lower_bound(stay) > 0 and lower_bound(buys) > 0
     off_stay, off_buys = per_kind(seed, NEUTRAL)  # the kinds' terms at zero: no gap left
     assert not lower_bound(off_stay) > 0 and not lower_bound(off_buys) > 0
+
+
+def test_a_single_declared_kind_sets_its_members_trust():
+    one = CommunityModel(sim.load_scenario(BASE, ["days=2", "groups.kinds=[{name: vip, trust: 0.9}]"]), seed=4)
+    one.run(1)
+    plain = CommunityModel(sim.load_scenario(BASE, ["days=2"]), seed=4)
+    plain.run(1)
+    assert one.members.trust.min() > 0.8 and plain.members.trust.max() < 0.3  # after a day of messages

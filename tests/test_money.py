@@ -177,3 +177,17 @@ def test_a_preset_fills_in_under_what_the_file_writes():
         parse_scenario({"name": "x", "preset": "cosmetics"})
     with pytest.raises(InputError, match="money.segments.fans: no segment 'fans'"):
         parse_scenario({"name": "x", "money": {"segments": {"fans": {"margin": 0.2}}}})
+
+
+def test_two_sales_on_one_day_take_at_most_everything_off():
+    sale = "{per_day: 1, flash_sale: {when: {every: 2}, discount: 0.6}}"
+    d = CommunityModel(sim.load_scenario(BASELINE, ["days=10", f"strategies.pushes=[{sale}, {sale}]"]),
+                       seed=3).run().recorder.daily()
+    assert (d["revenue"] >= 0).all() and (d["revenue"] >= -1e-9).all()
+    assert d.loc[d["purchases"] > 0, "revenue"].min() >= 0 and (d["discounts"] > d["gmv"]).any()
+
+
+def test_an_order_value_whose_mean_passes_the_money_bound_is_refused():
+    with pytest.raises(InputError, match="order value is CNY") as err:
+        sim.load_scenario(BASELINE, ["money.order_value={lognormal: [20, 3]}"])
+    assert "\n" not in str(err.value)

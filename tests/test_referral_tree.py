@@ -192,3 +192,19 @@ def test_the_referral_chart_draws_k_by_week_only_when_friends_came():
     assert any(list(line.get_ydata()) == [1, 1] for line in k_axis.get_lines())  # the K = 1 line
     assert len(k_axis.get_lines()) == 2  # and the one arm's mean K
     assert referral_chart(sim.run(sim.load_scenario(BASE, small), reps=1, seed=3)) is None
+
+
+def test_an_inviter_promoted_into_a_tier_has_not_gone():
+    """A move ends a membership the day before another starts: the referrer edge stays."""
+    over = ["days=40", "recruitment.initial_members=1000", "strategies.referral={base_rate: 0.02}",
+            "groups.kinds=[{name: member}, {name: vip, routable: false, groups: 3}]",
+            "strategies.promotion={min_messages: 2, when: {start: 9, every: 10}}"]
+    model = CommunityModel(sim.load_scenario(BASE, over), seed=8).run()
+    campaign = next(s for s in model.strategies if s.name == "referral")
+    invitees = model.recruiting.invitees
+    gone = campaign._referrers_gone(type("Day", (), {"members": model.members, "model": model, "t": model.day})())
+    inviters = invitees.inviter_by_uid[: len(gone)]
+    present = np.isin(inviters, model.members.person[model.members.present])
+    moved = model.members.moved
+    assert moved and (model.groups.size[model.groups.kind == 1] > 0).any()
+    assert not (gone & present).any() and (gone | present)[inviters >= 0].all()

@@ -407,3 +407,15 @@ def test_the_pool_fails_only_the_task_a_dead_worker_held():
         pool.stop()
     assert sorted(r for r in results if isinstance(r, str)) == ["aa", "bb", "cc", "dd", "ee"]
     assert [r for r in results if isinstance(r, tuple)] == [("died", "die", 3)]
+
+
+def test_when_every_run_fails_the_report_says_so_and_the_command_fails_cleanly(tmp_path, monkeypatch, capsys):
+    def broken(self, days=None):
+        raise RuntimeError("a run that cannot finish")
+    monkeypatch.setattr(sim.CommunityModel, "run", broken)
+    code = main(["compare", "scenarios/baseline.yaml", "scenarios/light_touch.yaml", "--reps", "2", "--days", "3",
+                 "--workers", "1", "--out", str(tmp_path / "res"), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 1 and "internal error" not in err, err
+    assert len(pd.read_csv(tmp_path / "res" / "failures.csv")) == 4
+    assert "No run finished" in (tmp_path / "res" / "report.html").read_text()

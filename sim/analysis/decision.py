@@ -19,7 +19,8 @@ baseline is kept.
 3. **Not dominated**: no other option (the baseline included) is at least as good on
    every decision KPI — the objective, the guard-rail KPIs and ``spend`` (the cost axis
    of the frontier chart) — and strictly better on one, comparing means over
-   replications. So an option off the profit-spend frontier is never recommended.
+   replications. An option some other option beats on all of them is never recommended;
+   one off the profit-spend frontier may be, when the options on it breach a guard-rail.
 
 The **trade-offs**: every other option (and the baseline) against the recommended one, on
 each KPI of the review: the KPIs it wins or loses with the paired 95% CI clear of 0.

@@ -238,6 +238,7 @@ class Recruiting:
                 values[column] = kept
         trust = m.spec.behavior.trust
         kinds = m.groups.kinds
-        initial = (kinds.trust[m.groups.kind[gids]] if len(kinds.names) > 1 else trust.initial) if trust.enabled else 0.0
+        declared = m.spec.groups.kinds is not None  # each kind's trust (sim.engine.kinds)
+        initial = (kinds.trust[m.groups.kind[gids]] if declared else trust.initial) if trust.enabled else 0.0
         m.members.add(len(uids), uid=uids, person=uids, group=gids, segment=seg, source=source, joined=t,
                       trust=initial, **values)

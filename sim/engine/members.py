@@ -108,6 +108,7 @@ class Members:
         self.row_counts = np.zeros(0, np.int64)  # rows per group (present or not yet archived)
         self._ordered = True
         self.several = False  # some person has more than one membership (see ``persons``)
+        self.moved = False  # some membership ended in a move: its person is still in a group
         self.moves = 0  # times rows changed place (a sort or a compaction): row indices kept elsewhere go stale
         self._persons: tuple | None = None
 
@@ -161,6 +162,7 @@ class Members:
         if move:
             values.update(lapsed_day=self.lapsed_day[rows], first_lapsed=self.first_lapsed[rows])
             self.mark_left(rows, day - 1)
+            self.moved = True
         self.add(len(rows), **values)
         self.several = self.several or not move
         self._ordered = False

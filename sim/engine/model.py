@@ -42,7 +42,9 @@ class CommunityModel(mesa.Model):
         self.strategies = list(scenario.make_strategies() if strategies is None else strategies)
         self._declare(self.strategies)
         expected = scenario.recruitment.initial_members + scenario.recruitment.arrivals_per_day * scenario.days
-        self.members = Members(capacity=int(min(expected, 2_000_000)) + 16,
+        # an eighth more for what strategies bring (hunters, invitees, enrolments): growing later
+        # copies every column once more
+        self.members = Members(capacity=int(min(expected * 1.125, 2_250_000)) + 16,
                                traits=scenario.behavior.traits_in_use())
         for column in self.columns.values():
             self.members.add_column(column.name, column.dtype, column.fill, archived=column.per_person)

@@ -59,9 +59,9 @@ PURPOSE = "order_value"  # the stream of per-order draws
 
 
 def _order_value_range(dist):
-    if dist is not None and (dist.family == "beta" or (dist.family == "constant" and not
-                                                       0 <= dist.constant <= MONEY_MAX)):
-        raise ValueError(f"an order value is CNY: use lognormal, gamma or a constant in [0, {MONEY_MAX:g}]")
+    if dist is not None and (dist.family == "beta" or not 0 <= dist.mean() <= MONEY_MAX):
+        raise ValueError(f"an order value is CNY: use lognormal, gamma or a constant, with a mean in "
+                         f"[0, {MONEY_MAX:g}]")
     return dist
 
 
@@ -147,7 +147,8 @@ class Accounts:
             values = self.order_values(t, persons, segments)
             gmv = np.bincount(groups, weights=values, minlength=n)
             kept = np.bincount(groups, weights=values * self.keep[segments], minlength=n)
-        off = np.zeros(n) if discounts is None else np.asarray(discounts, float)
+        # discounts never pass what was sold (two sales on one day: at most everything off)
+        off = np.zeros(n) if discounts is None else np.minimum(np.asarray(discounts, float), gmv)
         sold = np.maximum(gmv - off, 0.0)
         refunds = self.refund_rate * sold
         revenue = gmv - off - refunds

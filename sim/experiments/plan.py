@@ -31,9 +31,9 @@ from pathlib import Path
 import numpy as np
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from ..analysis.kpis import DEFAULT_EXPERIMENT_KPIS
+from ..analysis.kpis import CATALOG, DEFAULT_EXPERIMENT_KPIS
 from ..engine.streams import Streams
-from ..strategies import kpi_catalog
+from ..strategies import declared_kpis, kpi_catalog
 from .errors import InputError
 from .limits import check_runs, check_scenario
 from .objective import Guardrail, Objective, default_objective
@@ -237,6 +237,7 @@ class Plan:
             raise InputError(source, "baseline", f"'{self.baseline}' is not a scenario of the experiment; "
                                                  f"allowed: {', '.join(names)}", line_of(lines or {}, ("baseline",)))
         self.scenarios = {s.name: s for s in scenarios}
+        _kpis_measured(spec, scenarios, source, lines or {})
         self.points = [{}] + design_points(spec)
         check_runs(len(scenarios) * len(self.points) * spec.replications, source)
         self.arms = [Arm(s.name, i, p, _at_point(s, p, source, lines or {}))
@@ -286,6 +287,18 @@ class Plan:
     def digest(self) -> str:
         text = json.dumps(self.manifest(), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _kpis_measured(spec: ExperimentSpec, scenarios: list[Scenario], source: str, lines: dict) -> None:
+    """Every KPI the experiment shows or decides on is the engine's or declared by a strategy
+    some scenario runs (a strategy's KPI, ``promoted`` say, exists only where it runs)."""
+    measured = set(CATALOG) | {k.name for s in scenarios for k in declared_kpis(s.make_strategies())}
+    for field, kpis in (("kpis", spec.kpis), ("objective", [spec.objective.kpi]),
+                        ("guardrails", [g.kpi for g in spec.guardrails])):
+        missing = [k for k in kpis if k not in measured and k != "spend"]
+        if missing:
+            raise InputError(source, field, f"'{missing[0]}' is declared by a strategy none of the scenarios runs",
+                             line_of(lines, (field,)))
 
 
 def structure_names(scenario: Scenario) -> dict[str, list[str]]:

@@ -78,6 +78,8 @@ class GroupsSpec(Strict):
             raise ValueError(f"groups.kinds: two kinds named '{next(n for n in names if names.count(n) > 1)}'")
         if self.kinds and not any(k.routable for k in self.kinds):
             raise ValueError("groups.kinds: no kind is routable (recruits would have nowhere to go)")
+        if self.kinds and not sum(k.share for k in self.kinds if k.routable) > 0:
+            raise ValueError("groups.kinds: the routable kinds' shares are all 0 (recruits could not be split)")
         for segment, kind in (self.routing or {}).items():
             if kind not in names:
                 raise ValueError(f"groups.routing.{segment}: no kind '{kind}'; the kinds are {', '.join(names)}")
@@ -285,6 +287,9 @@ class Scenario(Strict):
                   (p.add_rate < 1 or p.verify_rate < 1 or p.join_rate is not None or p.rejoin > 0)]
         offers = [p for n, p in self.strategy_params() if n == "onboarding" and
                   (p.join_probability is not None or p.rejoin > 0)]
+        if len(staged) > 1:
+            raise ValueError("strategies.recruitment_funnel: one instance sets the stages (several would overwrite "
+                             "each other's join rate); write one")
         if staged and offers:
             raise ValueError("strategies.onboarding: its join_probability or rejoin and recruitment_funnel's stages "
                              "both set the invitation funnel; set the join rate and re-invites in one of them")

@@ -62,9 +62,12 @@ figure{margin:1rem 0}figure img{max-width:100%;border:1px solid #eee}figcaption{
 
 def write_report(study, out: Path, charts: dict[str, Path]) -> Path:
     decision = decision_html(study, study.decision()) if len(study.arms) > 1 and len(study.summary) else ""
-    parts = [_header(study), decision, _settings(study), _ranking(study), _kpis(study), _uplift(study),
-             _lifetimes(study, charts), *structure_sections(study, _ordered_arms(study)), _charts(charts),
-             _failures(study), _manifest(study)]
+    if len(study.summary):
+        results = [_ranking(study), _kpis(study), _uplift(study), _lifetimes(study, charts),
+                   *structure_sections(study, _ordered_arms(study)), _charts(charts)]
+    else:  # every run failed: the failures say why
+        results = ["<h2>Results</h2><p>No run finished, so there is nothing to compare; see the failed runs.</p>"]
+    parts = [_header(study), decision, _settings(study), *results, _failures(study), _manifest(study)]
     page = (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
             f"<title>{_e(study.experiment['name'])} — groupsim report</title><style>{STYLE}</style></head>"

@@ -93,6 +93,8 @@ class Results:
     def kpi_table(self) -> pd.DataFrame:
         """Mean and 95% CI of each KPI per arm."""
         rows = []
+        if not len(self.summary):  # every run failed
+            return pd.DataFrame(columns=["scenario", "point", "kpi", "mean", "low", "high", "reps"])
         for (scenario, point), runs in self.summary.groupby(["scenario", "point"], sort=False):
             for kpi in self.kpis:
                 mean, low, high = kpi_ci(runs[kpi], self.catalog[kpi])  # within the KPI's bounds

@@ -157,8 +157,8 @@ class ReferralCampaign(Strategy):
         ended += [person[left >= self._checked] for person, left in zip(m.archive["person"][self._archived:], chunks)]
         self._archived, self._checked = len(m.archive["left"]), day.t
         ended = np.unique(np.concatenate(ended)).astype(np.int64)
-        if m.several and len(ended):  # a person with another membership has not gone
-            ended = ended[~np.isin(ended, m.person[m.present])]
+        if (m.several or m.moved) and len(ended):  # a person with another membership (or moved) has not gone
+            ended = ended[~np.isin(ended, m.person[m.present & m.of_persons(ended)])]
         if len(ended) and count:  # ended is sorted: a binary search per invitee
             at = np.minimum(np.searchsorted(ended, invitees.inviter_by_uid), len(ended) - 1)
             self._gone[:count] |= ended[at] == invitees.inviter_by_uid

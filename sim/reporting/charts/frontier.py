@@ -44,6 +44,9 @@ def spend_points(ax, study, kpi: str, marker=None) -> list:
         color = colors.get(arm, "#999999")
         ax.errorbar(sx[0], sy[0], xerr=xerr, yerr=yerr, fmt=fmt, capsize=3, ms=size, color=color,
                     mfc="none" if hollow else color, label=label if label else study.label(arm) if shown else None)
+        if not shown and not label:  # past the legend's colours: named beside the point
+            ax.annotate(study.label(arm), (sx[0], sy[0]), xytext=(4, 3), textcoords="offset points", fontsize=7,
+                        color="#555555")
     return points
 
 
