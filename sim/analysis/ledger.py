@@ -31,7 +31,10 @@ registered strategy's categories are named here).
 ``acquisition_cost`` (acquisition spend / joiners), ``value_per_member`` (margin discounted
 to day 0 at the scenario's ``money.discount_rate_per_year``, per joiner: column
 ``margin_pv``), ``repeat_buyers`` (members who ordered at least twice), ``repeat_rate``
-(repeat buyers / buyers) and ``orders_per_buyer`` (purchases / buyers).
+(repeat buyers / buyers) and ``orders_per_buyer`` (purchases / buyers). Joiners are the
+``joined`` column, day-0 members included (a programme that starts with members spreads its
+acquisition spend over them too); members at the end are memberships (a person kept in two
+groups counts twice).
 """
 from __future__ import annotations
 

@@ -3,7 +3,9 @@ a ``Referral`` per call: one friend per inviter row). They arrive the next day, 
 uids from a range of their own (from ``REFERRAL_UID``, so ordinary recruits keep theirs), each
 into her inviter's group while it has seats (in the order invited), the rest routed as the
 day's recruits are (``Groups.route``: the newest open group; turned away, and counted lost,
-when it is full and does not auto-switch). Her segment is her inviter's with probability
+when it is full and does not auto-switch). Friends come into their inviter's group (or kind)
+whatever their own segment, as a member's invitation does: with ``rho`` below 1 an invitee of
+another segment than her inviter's is not routed by ``groups.routing``. Her segment is her inviter's with probability
 ``rho``, else her own draw's; her traits resemble her inviter's with strength ``rho``
 (``sim.engine.traits.resembling``: a Gaussian copula), from draws of purposes ``trait.segment.invitee`` and ``trait.<T>.invitee`` keyed
 by her uid. ``Invitees`` (owned by ``sim.engine.arrivals.Recruiting``, which admits them
