@@ -2,7 +2,7 @@
 
 An experiment names one or more base scenario files, optional ``set`` overrides for all
 of them, and optional parameters to ``vary`` by dotted path. Point 0 of every scenario is
-the scenario as written (after ``set``); points 1..n come from the design:
+the scenario as written (after ``set``); points 1..n come from the design (``sim.experiments.design``):
 
 - ``grid``: every combination of the parameters' values (a list, or ``low``/``high``
   with ``step`` or ``count``; ``scale: log`` spaces a count geometrically);
@@ -20,109 +20,22 @@ what the review decides on (``sim.experiments.objective``; the rule: ``sim.analy
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
-import math
 import re
 import typing
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from ..analysis.kpis import CATALOG, DEFAULT_EXPERIMENT_KPIS
-from ..engine.streams import Streams
 from ..strategies import declared_kpis, kpi_catalog
+from .design import MAX_POINTS, Param, design_points
 from .errors import InputError
 from .limits import check_runs, check_scenario
 from .objective import Guardrail, Objective, default_objective
 from .scenario import NAME_MAX, TEXT_MAX, Scenario, Strict, input_error, load_scenario, parse_scenario
 from .yamlfile import get_value, line_of, read_yaml, set_value
-
-MAX_POINTS = 100_000
-
-
-class Param(Strict):
-    """One parameter to vary: a list of ``values``, or a range ``low``..``high``."""
-    values: list[typing.Any] | None = Field(None, min_length=1)
-    low: float | None = None
-    high: float | None = None
-    step: float | None = Field(None, gt=0)
-    count: int | None = Field(None, ge=2, le=10_000)
-    scale: typing.Literal["linear", "log"] = "linear"
-    integer: bool = False
-
-    @model_validator(mode="before")
-    @classmethod
-    def _list_is_values(cls, data):
-        if isinstance(data, list):
-            return {"values": data}
-        if not isinstance(data, dict):
-            raise ValueError("give a list of values, or a range {low: ..., high: ...}")
-        return data
-
-    @model_validator(mode="after")
-    def _one_kind(self):
-        ranged = self.low is not None or self.high is not None
-        if self.values is not None and (ranged or self.step or self.count):
-            raise ValueError("give either values or a range (low, high), not both")
-        if self.values is None:
-            if self.low is None or self.high is None:
-                raise ValueError("a range needs both low and high")
-            if not self.low < self.high:
-                raise ValueError(f"low must be below high (got low {self.low}, high {self.high})")
-            if self.step and self.count:
-                raise ValueError("give step or count, not both")
-            if self.scale == "log" and self.low <= 0:
-                raise ValueError("a log scale needs low > 0")
-            if self.step and self.scale == "log":
-                raise ValueError("a log scale is spaced by count, not step")
-        return self
-
-    def size(self) -> int:
-        """How many values ``grid`` gives, counted without building them."""
-        if self.values is not None:
-            return len(self.values)
-        if self.step:
-            return math.floor((self.high - self.low) / self.step + 1e-9) + 1
-        return self.count or 0
-
-    def grid(self) -> list:
-        if self.size() > MAX_POINTS:
-            raise ValueError(f"{self.size():,} values; a design has at most {MAX_POINTS:,} points")
-        if self.values is not None:
-            return list(self.values)
-        if self.step:
-            n = math.floor((self.high - self.low) / self.step + 1e-9)
-            raw = self.low + self.step * np.arange(n + 1)
-        elif self.count:
-            space = np.geomspace if self.scale == "log" else np.linspace
-            raw = space(self.low, self.high, self.count)
-        else:
-            raise ValueError("a grid needs values, or a range with step or count")
-        return _tidy(raw, self.integer)
-
-    def from_unit(self, u: np.ndarray) -> list:
-        """Values at unit-cube coordinates ``u`` (a list of values is sampled as categories)."""
-        if self.values is not None:
-            idx = np.minimum((u * len(self.values)).astype(int), len(self.values) - 1)
-            return [self.values[i] for i in idx]
-        if self.integer:  # every whole number in [low, high] equally likely
-            lo, hi = math.ceil(self.low), math.floor(self.high)
-            return [int(v) for v in np.minimum(lo + np.floor(u * (hi - lo + 1)), hi)]
-        if self.scale == "log":
-            raw = np.exp(np.log(self.low) + u * (np.log(self.high) - np.log(self.low)))
-        else:
-            raw = self.low + u * (self.high - self.low)
-        return _tidy(raw, False)
-
-
-def _tidy(raw: np.ndarray, integer: bool) -> list:
-    """Plain Python numbers, rounded to 12 significant digits (no 0.30000000000000004)."""
-    if integer:
-        return list(dict.fromkeys(int(round(v)) for v in raw))
-    return [float(f"{v:.12g}") for v in raw]
 
 
 class ExperimentSpec(Strict):
@@ -314,36 +227,6 @@ def value_text(value):
     """A varied value as tables, charts and the report show it: a number or a word as it
     is, a mapping or a list as its JSON text (one stable label, never unhashable)."""
     return json.dumps(value, ensure_ascii=False) if isinstance(value, (list, dict)) else value
-
-
-def design_points(spec: ExperimentSpec) -> list[dict]:
-    """Points 1..n of the design, each a {dotted path: value} mapping."""
-    if not spec.vary:
-        return []
-    params = list(spec.vary.items())
-    if spec.design == "grid":
-        size = math.prod(p.size() for _, p in params)
-        if size > MAX_POINTS:
-            raise ValueError(f"the grid has {size:,} points; the limit is {MAX_POINTS:,}")
-        combos = itertools.product(*(p.grid() for _, p in params))
-        points = []
-        for combo in combos:
-            points.append(dict(zip((k for k, _ in params), combo)))
-            if len(points) > MAX_POINTS:
-                raise ValueError(f"the grid has over {MAX_POINTS:,} points")
-        return points
-    from scipy.stats import qmc
-
-    # seeded by its own named stream's key (qmc spawns child generators, which needs a seed sequence)
-    rng = np.random.default_rng(Streams(spec.seed).key("experiment design", 0))
-    cls = qmc.LatinHypercube if spec.design == "lhs" else qmc.Sobol
-    try:
-        sampler = cls(d=len(params), rng=rng)
-    except TypeError:  # scipy < 1.15 calls it seed
-        sampler = cls(d=len(params), seed=rng)
-    unit = sampler.random(spec.samples)
-    columns = [p.from_unit(unit[:, j]) for j, (_, p) in enumerate(params)]
-    return [dict(zip((k for k, _ in params), row)) for row in zip(*columns)]
 
 
 def _at_point(base: Scenario, point: dict, source: str, lines: dict) -> Scenario:
