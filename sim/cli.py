@@ -140,8 +140,9 @@ def _finish(results, out: Path, quiet: bool, describe: bool = True) -> int:
 
 
 def _format_kpis(results) -> str:
+    from .reporting.growth import growth_lines
     from .reporting.text import format_kpis
-    return format_kpis(results)
+    return "\n".join([format_kpis(results), *growth_lines(results)])
 
 
 def _default_folder(name: str) -> Path:

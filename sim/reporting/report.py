@@ -24,6 +24,7 @@ from ..analysis.lifetimes import lifetime_summary
 from ..experiments.folder import atomic_write
 from ..experiments.plan import value_text
 from .decision import decision_html
+from .growth import growth_sections
 from .markup import escape as _e, table as _table
 from .structure_html import structure_sections
 from .text import kpi_change, kpi_value
@@ -64,7 +65,8 @@ def write_report(study, out: Path, charts: dict[str, Path]) -> Path:
     decision = decision_html(study, study.decision()) if len(study.arms) > 1 and len(study.summary) else ""
     if len(study.summary):
         results = [_ranking(study), _kpis(study), _uplift(study), _lifetimes(study, charts),
-                   *structure_sections(study, _ordered_arms(study)), _charts(charts)]
+                   *structure_sections(study, _ordered_arms(study)), *growth_sections(study, _ordered_arms(study)),
+                   _charts(charts)]
     else:  # every run failed: the failures say why
         results = ["<h2>Results</h2><p>No run finished, so there is nothing to compare; see the failed runs.</p>"]
     parts = [_header(study), decision, _settings(study), *results, _failures(study), _manifest(study)]

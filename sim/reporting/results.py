@@ -31,6 +31,8 @@ from ..experiments.execute import verify
 from ..experiments.plan import value_text
 from .charts import all_charts, save_charts
 from .decision import summary_lines
+from .charts.funnel import funnel_table
+from .growth import referral_summary
 from .report import write_report
 
 TABLES = ("daily.parquet", "cohorts.parquet", "summary.csv", "manifest.json")  # members.parquet: on first use
@@ -194,6 +196,15 @@ class Results:
             self._cache["segments"] = structure.segment_table(self.members, structure.run_days(self.daily),
                                                               self.names("segments"))
         return self._cache["segments"]
+
+    def funnel_table(self) -> pd.DataFrame | None:
+        """Per arm and recruitment-funnel stage: people (mean [95% CI]), share of the stage before,
+        spend per joiner (``sim.reporting.charts.funnel``); None when no arm ran the funnel."""
+        return funnel_table(self)
+
+    def referral_table(self) -> pd.DataFrame | None:
+        """Per arm, the referral tree (``sim.reporting.growth.referral_summary``); None without referrals."""
+        return referral_summary(self)
 
     def group_segment_table(self) -> pd.DataFrame:
         """Per run, group and segment: members whose newest group it is, and of them still in."""
