@@ -122,3 +122,11 @@ def test_promoted_members_stay_and_buy_more_and_their_groups_go_quieter(seed):
     assert not lower_bound(neutral[:, 0]) > 0 and not lower_bound(neutral[:, 1]) > 0
     kept = paired(seed, KEEP_HOME)  # they stay in their home groups too: far less is lost there
     assert lower_bound(kept[:, 2] - moved[:, 2] / 2) > 0
+
+
+def test_an_empty_tier_group_gets_no_messages_and_costs_no_staff_time():
+    m = model(["days=20", "strategies.promotion.min_messages=100000"], seed=5).run()  # nobody promoted
+    d = m.recorder.daily()
+    tier = d[m.groups.kind[d["group"].to_numpy()] == 1]
+    assert len(tier) and (tier["members"] == 0).all()
+    assert (tier[["operator_msgs", "spend_staff"]] == 0).all().all() and d["spend_staff"].sum() > 0

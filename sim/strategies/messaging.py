@@ -19,7 +19,9 @@ to produce one piece of useful content: copywriting, design, a guest's fee; defa
 stylized fact: the operator writes her own within the staff minutes), booked as ``content``
 once per piece, shared among the groups it goes to that day; and the shared
 ``when`` / ``where`` (``sim.strategies.schedule``). Messages go to the operator's
-channels ``value`` and ``ad``. KPI: ``staff_spend`` (CNY over the run).
+channels ``value`` and ``ad``, only in groups with members that day (nobody posts to an empty
+group: a tier before its first promotion, a group everyone left). KPI: ``staff_spend`` (CNY over
+the run).
 """
 from __future__ import annotations
 
@@ -69,9 +71,10 @@ class Messaging(Strategy):
     def plan(self, day) -> None:
         value, ads, value_reach, ad_reach = self.messages_on(day.t)
         if value or ads:
-            day.send("value", value, value_reach)
-            day.send("ad", ads, ad_reach)
-            day.cost("staff", (value + ads) * self.params.cost_per_message)
+            peopled = day.groups.size > 0  # nobody to post to (a tier before its first promotion)
+            day.send("value", value * peopled, value_reach * peopled)
+            day.send("ad", ads * peopled, ad_reach * peopled)
+            day.cost("staff", (value + ads) * self.params.cost_per_message * peopled)
             if value and self.params.content_cost:  # one piece of content, posted to every group in scope
-                groups = day.groups.count if day.scope is None else int(day.scope.sum())
-                day.cost("content", value * self.params.content_cost / max(groups, 1))
+                groups = int((peopled if day.scope is None else peopled & day.scope).sum())
+                day.cost("content", value * self.params.content_cost / max(groups, 1) * peopled)
