@@ -82,6 +82,14 @@ def base_columns(traits: set[str] | None = None) -> dict[str, tuple[type, object
     return cols
 
 
+def in_sorted(values: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Mask of ``values`` found in the sorted, distinct ``wanted``: one binary search per value,
+    where a set test (``np.isin``) would sort both first."""
+    if not len(wanted):
+        return np.zeros(len(values), bool)
+    return wanted[np.minimum(np.searchsorted(wanted, values), len(wanted) - 1)] == values
+
+
 @dataclass(frozen=True)
 class Column:
     """A per-member column a strategy declares: name, numpy dtype, value of a new member;
@@ -177,12 +185,7 @@ class Members:
     def of_persons(self, persons: np.ndarray) -> np.ndarray:
         """Mask of the rows whose person is one of ``persons`` (a few, against every row: one
         binary search per row, where a set test would sort every row first)."""
-        wanted = np.unique(np.asarray(persons, np.int64))
-        if not len(wanted):
-            return np.zeros(self.n, bool)
-        person = self.person.astype(np.int64)
-        at = np.minimum(np.searchsorted(wanted, person), len(wanted) - 1)
-        return wanted[at] == person
+        return in_sorted(self.person.astype(np.int64), np.unique(np.asarray(persons, np.int64)))
 
     def person_sum(self, values: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
         """Each row's sum of ``values`` over the rows of its person (``rows``: the rows that count)."""

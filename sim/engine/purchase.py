@@ -125,7 +125,7 @@ class PurchaseRule:
             if m.several:  # one order a day per person, in the first group that sold her
                 _, first = np.unique(m.person[rows], return_index=True)
                 rows = rows[np.sort(first)]
-                m.purchases[np.isin(m.person, m.person[rows])] += 1
+                m.purchases[m.of_persons(m.person[rows])] += 1
             else:
                 m.purchases[rows] += 1
             day.bought[rows] = True

@@ -84,7 +84,7 @@ from pydantic import Field
 from ..analysis.kpis import Kpi
 from ..engine.invitees import REFERRAL_UID, SOURCE_REFERRAL
 from ..engine.day import Output
-from ..engine.members import Column
+from ..engine.members import Column, in_sorted
 from ..engine.rules import LOGIT_MAX, MONEY_MAX
 from .base import Strategy, StrategyParams, register
 
@@ -159,9 +159,8 @@ class ReferralCampaign(Strategy):
         ended = np.unique(np.concatenate(ended)).astype(np.int64)
         if (m.several or m.moved) and len(ended):  # a person with another membership (or moved) has not gone
             ended = ended[~np.isin(ended, m.person[m.present & m.of_persons(ended)])]
-        if len(ended) and count:  # ended is sorted: a binary search per invitee
-            at = np.minimum(np.searchsorted(ended, invitees.inviter_by_uid), len(ended) - 1)
-            self._gone[:count] |= ended[at] == invitees.inviter_by_uid
+        if len(ended) and count:  # ended is sorted and distinct
+            self._gone[:count] |= in_sorted(invitees.inviter_by_uid, ended)
         return self._gone
 
     def _mark_arrivals(self, day) -> None:

@@ -34,7 +34,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import numpy as np
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 DAY_MAX = 3650
 # lifecycle stages by group age, [from, to] days (seed 004; see the module docstring)
@@ -48,6 +48,7 @@ def _distinct_hours(v: tuple[int, ...]) -> tuple[int, ...]:
 
 
 Hours = Annotated[tuple[int, ...], AfterValidator(_distinct_hours)]  # hours of a day messages go out, sorted
+Names = Annotated[tuple[str, ...], BeforeValidator(lambda v: (v,) if isinstance(v, str) else v)]  # one, or a list
 
 
 class _Strict(BaseModel):
@@ -61,13 +62,8 @@ class Schedule(_Strict):
     every: int = Field(1, ge=1, le=DAY_MAX, description="every n-th day from start")
     weekdays: tuple[int, ...] | None = Field(None, min_length=1, description="0 Monday ... 6 Sunday")
     group_age: tuple[int, int] | None = Field(None, description="[from, to] days since the group opened")
-    stage: tuple[str, ...] | None = Field(None, min_length=1, description="lifecycle stage(s) by name: the "
-                                          "scenario's stages (default launch, daily, light)")
-
-    @field_validator("stage", mode="before")
-    @classmethod
-    def _one_is_a_list(cls, v):
-        return (v,) if isinstance(v, str) else v
+    stage: Names | None = Field(None, min_length=1, description="lifecycle stage(s) by name: the "
+                                "scenario's stages (default launch, daily, light)")
 
     @model_validator(mode="after")
     def _consistent(self):
@@ -94,13 +90,8 @@ class Target(_Strict):
     groups: tuple[int, ...] | None = Field(None, min_length=1, description="group ids, from 0 in opening order")
     min_size: int = Field(0, ge=0, le=1_000_000, description="fewest present members")
     max_size: int | None = Field(None, ge=0, le=1_000_000, description="most present members")
-    kinds: tuple[str, ...] | None = Field(None, min_length=1, description="group kinds by name "
-                                          "(groups.kinds: a tier's groups, say)")
-
-    @field_validator("kinds", mode="before")
-    @classmethod
-    def _one_is_a_list(cls, v):
-        return (v,) if isinstance(v, str) else v
+    kinds: Names | None = Field(None, min_length=1, description="group kinds by name "
+                                "(groups.kinds: a tier's groups, say)")
 
 
 def scope(when: Schedule, where: Target, day) -> np.ndarray:

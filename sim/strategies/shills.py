@@ -143,5 +143,5 @@ class Shills(Strategy):
         noticed[rows] = day.t
         day.add_output("shills_noticed", np.bincount(m.group[rows], minlength=len(chance)))
         if p.trust_loss and len(rows):
-            hit = np.isin(m.person, m.person[rows]) if m.several else rows  # trust is a person's
+            hit = m.of_persons(m.person[rows]) if m.several else rows  # trust is a person's
             m.trust[hit] *= np.float32(1 - p.trust_loss)
